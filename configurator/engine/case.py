@@ -1,0 +1,91 @@
+"""Case parameters: what the factory makes around a device body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Material(StrEnum):
+    TPU = "tpu"
+    PC = "pc"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class CaseParams:
+    """Dimensions of a case in millimetres.
+
+    wall_mm: side wall thickness; back_mm: thickness of the back plate; lip_mm: how far the
+    rim rises over the screen plane; tolerance_mm: clearance between phone and cavity on
+    every side; camera_clearance_mm: margin added around the camera island for its hole.
+    """
+
+    material: Material = Material.TPU
+    wall_mm: float = 1.5
+    back_mm: float = 1.2
+    lip_mm: float = 0.8
+    tolerance_mm: float = 0.15
+    camera_clearance_mm: float = 1.0
+    bleed_mm: float = 2.0
+    safe_mm: float = 3.0
+
+    def __post_init__(self) -> None:
+        for name in ("wall_mm", "back_mm", "lip_mm", "tolerance_mm", "camera_clearance_mm",
+                     "bleed_mm", "safe_mm"):
+            value = getattr(self, name)
+            if not 0 <= value <= 10:
+                raise ValueError(f"{name} must be between 0 and 10 mm, got {value}")
+        if self.wall_mm < 0.6 or self.back_mm < 0.6:
+            raise ValueError("wall_mm and back_mm must be at least 0.6 mm to be printable")
+
+
+DEFAULTS = {
+    Material.TPU: CaseParams(material=Material.TPU),
+    Material.PC: CaseParams(material=Material.PC, wall_mm=1.2, back_mm=1.0, tolerance_mm=0.2),
+    Material.HYBRID: CaseParams(material=Material.HYBRID, wall_mm=1.8, back_mm=1.3),
+}
+
+
+@dataclass(frozen=True)
+class RoundedRect:
+    """An axis-aligned rounded rectangle in mm; origin at its parent's top-left, y down."""
+
+    x_mm: float
+    y_mm: float
+    width_mm: float
+    height_mm: float
+    radius_mm: float
+
+
+def back_outline(device, params: CaseParams) -> RoundedRect:
+    """The case's outer back, seen from behind: the printable outline (trim line).
+
+    The case wraps the body with `tolerance_mm` of clearance and `wall_mm` of material on
+    every side, so its plan view is the body grown by both, corners included.
+    """
+    grow = params.tolerance_mm + params.wall_mm
+    return RoundedRect(
+        0.0,
+        0.0,
+        device.width_mm + 2 * grow,
+        device.height_mm + 2 * grow,
+        device.corner_radius_mm + grow,
+    )
+
+
+def camera_hole(device, params: CaseParams) -> RoundedRect:
+    """The hole in the case back for the camera island, in back-outline coordinates.
+
+    The island is grown by `tolerance_mm + camera_clearance_mm` on every side.
+    """
+    grow = params.tolerance_mm + params.camera_clearance_mm
+    offset = params.tolerance_mm + params.wall_mm
+    cam = device.camera
+    return RoundedRect(
+        cam.x_mm + offset - grow,
+        cam.y_mm + offset - grow,
+        cam.width_mm + 2 * grow,
+        cam.height_mm + 2 * grow,
+        cam.corner_radius_mm + grow,
+    )

@@ -1,0 +1,247 @@
+"""Catalog: phone models, case products, their variants, stock and photos."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+MM = {"max_digits": 6, "decimal_places": 2}
+MM_PER_INCH = Decimal("25.4")
+
+
+class Material(models.TextChoices):
+    TPU = "tpu", "TPU (flexible)"
+    PC = "pc", "PC (hard polycarbonate)"
+    HYBRID = "hybrid", "Hybrid TPU + PC"
+
+
+class Style(models.TextChoices):
+    SLIM = "slim", "Slim"
+    CLEAR = "clear", "Clear"
+    RUGGED = "rugged", "Rugged"
+    BUMPER = "bumper", "Bumper"
+    STAND = "stand", "Kickstand"
+
+
+class Finish(models.TextChoices):
+    GLOSSY = "glossy", "Glossy"
+    MATTE = "matte", "Matte"
+    FROSTED = "frosted", "Frosted"
+    SOFT_TOUCH = "soft-touch", "Soft-touch"
+
+
+class PhoneModel(models.Model):
+    """A phone body the shop makes cases for; its geometry drives print areas and meshes.
+
+    Every figure is in millimetres and `sources` says where each group of figures comes from
+    (keys: body, corner_radius, camera, openings).
+    """
+
+    brand = models.CharField(max_length=60)
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    release_year = models.PositiveSmallIntegerField()
+    height_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
+    width_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
+    depth_mm = models.DecimalField(**MM, validators=[MinValueValidator(3)])
+    corner_radius_mm = models.DecimalField("plan-view corner radius (mm)", **MM)
+    camera_x_mm = models.DecimalField("camera island x from back top-left (mm)", **MM)
+    camera_y_mm = models.DecimalField("camera island y from back top-left (mm)", **MM)
+    camera_width_mm = models.DecimalField(**MM)
+    camera_height_mm = models.DecimalField(**MM)
+    camera_corner_radius_mm = models.DecimalField(**MM)
+    openings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Buttons and ports: list of {kind, name, side, offset_mm, length_mm, "
+        "height_mm}; sides as seen from the screen.",
+    )
+    sources = models.JSONField(
+        default=dict, blank=True, help_text="Where the figures come from, by group."
+    )
+
+    class Meta:
+        ordering = ["brand", "-release_year", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.name}" if not self.name.startswith(self.brand) else self.name
+
+    def body_size_display(self) -> str:
+        return f"{self.height_mm} x {self.width_mm} x {self.depth_mm} mm"
+
+    def to_engine_dict(self) -> dict:
+        """The phone model in the configurator engine's device format."""
+        return {
+            "slug": self.slug,
+            "brand": self.brand,
+            "name": self.name,
+            "release_year": self.release_year,
+            "height_mm": float(self.height_mm),
+            "width_mm": float(self.width_mm),
+            "depth_mm": float(self.depth_mm),
+            "corner_radius_mm": float(self.corner_radius_mm),
+            "camera": {
+                "x_mm": float(self.camera_x_mm),
+                "y_mm": float(self.camera_y_mm),
+                "width_mm": float(self.camera_width_mm),
+                "height_mm": float(self.camera_height_mm),
+                "corner_radius_mm": float(self.camera_corner_radius_mm),
+            },
+            "openings": list(self.openings),
+            "sources": dict(self.sources),
+        }
+
+
+class Colour(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+    hex = models.CharField(max_length=7, help_text="#RRGGBB swatch")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Feature(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseProduct(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    material = models.CharField(max_length=10, choices=Material.choices, db_index=True)
+    style = models.CharField(max_length=10, choices=Style.choices, db_index=True)
+    finish = models.CharField(max_length=12, choices=Finish.choices)
+    features = models.ManyToManyField(Feature, blank=True, related_name="products")
+    product_weight_g = models.DecimalField(max_digits=7, decimal_places=1)
+    package_weight_g = models.DecimalField(max_digits=7, decimal_places=1)
+    package_length_mm = models.DecimalField(**MM)
+    package_width_mm = models.DecimalField(**MM)
+    package_height_mm = models.DecimalField(**MM)
+    package_contents = models.TextField(
+        blank=True, help_text="One item per line, e.g. '1 x phone case'."
+    )
+    recommended = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="recommended_by",
+        help_text="Staff-curated recommendations, shown before automatic ones.",
+    )
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    @property
+    def product_weight_kg(self) -> str:
+        return f"{self.product_weight_g / 1000:.4f} kg"
+
+    @property
+    def package_weight_kg(self) -> str:
+        return f"{self.package_weight_g / 1000:.4f} kg"
+
+    @property
+    def package_size_display(self) -> str:
+        """Package size in cm and inches with two decimals, e.g. '20.00 x 20.00 x 5.00 cm /
+        7.87 x 7.87 x 1.97 in'."""
+        dims = (self.package_length_mm, self.package_width_mm, self.package_height_mm)
+        cm = " x ".join(f"{d / 10:.2f}" for d in dims)
+        inches = " x ".join(f"{d / MM_PER_INCH:.2f}" for d in dims)
+        return f"{cm} cm / {inches} in"
+
+    @property
+    def package_contents_list(self) -> list[str]:
+        return [line.strip() for line in self.package_contents.splitlines() if line.strip()]
+
+
+def product_photo_path(instance: ProductPhoto, filename: str) -> str:
+    return f"products/{instance.product.slug}/{filename}"
+
+
+class ProductPhoto(models.Model):
+    product = models.ForeignKey(CaseProduct, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=product_photo_path)
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name
+
+
+def default_currency() -> str:
+    return settings.SHOP_CURRENCY
+
+
+class Variant(models.Model):
+    """One sellable item: a product made for one phone model in one colour."""
+
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    product = models.ForeignKey(CaseProduct, on_delete=models.CASCADE, related_name="variants")
+    phone_model = models.ForeignKey(PhoneModel, on_delete=models.PROTECT, related_name="variants")
+    colour = models.ForeignKey(Colour, on_delete=models.PROTECT, related_name="variants")
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(max_length=3, default=default_currency)
+    stock_on_hand = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product", "phone_model", "colour"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "phone_model", "colour"], name="variant_unique_combination"
+            )
+        ]
+        indexes = [models.Index(fields=["price"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.product} for {self.phone_model}, {self.colour})"
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_on_hand > 0
+
+
+class PriceTier(models.Model):
+    """Wholesale unit price from a minimum quantity upward."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="price_tiers")
+    min_quantity = models.PositiveIntegerField(validators=[MinValueValidator(2)])
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+
+    class Meta:
+        ordering = ["variant", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "min_quantity"], name="tier_unique_min_qty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} from {self.min_quantity}: {self.unit_price}"

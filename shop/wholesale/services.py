@@ -1,0 +1,36 @@
+"""Wholesale services: business rules for inquiries."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from shop.catalog.models import CaseProduct, PhoneModel
+
+from .models import Inquiry
+
+
+def inquiry_create(
+    *,
+    product: CaseProduct,
+    name: str,
+    company: str,
+    email: str,
+    quantity: int,
+    message: str = "",
+    phone_model: PhoneModel | None = None,
+) -> Inquiry:
+    """Store a wholesale inquiry and notify staff by email once it is committed."""
+    from .tasks import inquiry_notify_staff
+
+    with transaction.atomic():
+        inquiry = Inquiry.objects.create(
+            product=product,
+            phone_model=phone_model,
+            name=name,
+            company=company,
+            email=email,
+            quantity=quantity,
+            message=message,
+        )
+        transaction.on_commit(lambda: inquiry_notify_staff.delay(inquiry.pk))
+    return inquiry

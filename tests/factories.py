@@ -1,0 +1,134 @@
+"""factory_boy factories for the commerce models."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from shop.catalog.models import (
+    CaseProduct,
+    Colour,
+    Feature,
+    Finish,
+    Material,
+    PhoneModel,
+    PriceTier,
+    ProductPhoto,
+    Style,
+    Variant,
+)
+from shop.wholesale.models import Inquiry
+
+
+class PhoneModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PhoneModel
+        django_get_or_create = ("slug",)
+
+    brand = "Apple"
+    name = factory.Sequence(lambda n: f"Test Phone {n}")
+    slug = factory.Sequence(lambda n: f"test-phone-{n}")
+    release_year = 2023
+    height_mm = Decimal("146.70")
+    width_mm = Decimal("71.50")
+    depth_mm = Decimal("7.40")
+    corner_radius_mm = Decimal("10.20")
+    camera_x_mm = Decimal("5.70")
+    camera_y_mm = Decimal("5.70")
+    camera_width_mm = Decimal("28.20")
+    camera_height_mm = Decimal("28.20")
+    camera_corner_radius_mm = Decimal("7.60")
+    openings = factory.LazyFunction(list)
+    sources = factory.LazyFunction(lambda: {"body": "test data"})
+
+
+class ColourFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Colour
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Colour {n}")
+    slug = factory.Sequence(lambda n: f"colour-{n}")
+    hex = "#336699"
+
+
+class FeatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feature
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Feature {n}")
+    slug = factory.Sequence(lambda n: f"feature-{n}")
+
+
+class CaseProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseProduct
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Case {n}")
+    slug = factory.Sequence(lambda n: f"case-{n}")
+    description = "A protective case."
+    material = Material.TPU
+    style = Style.SLIM
+    finish = Finish.MATTE
+    product_weight_g = Decimal("28.0")
+    package_weight_g = Decimal("45.0")
+    package_length_mm = Decimal("200")
+    package_width_mm = Decimal("200")
+    package_height_mm = Decimal("50")
+    package_contents = "1 x phone case\n1 x cleaning cloth"
+
+
+class ProductPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductPhoto
+
+    product = factory.SubFactory(CaseProductFactory)
+    image = factory.django.ImageField(width=64, height=64, color="teal")
+    alt = "Product photo"
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    product = factory.SubFactory(CaseProductFactory)
+    phone_model = factory.SubFactory(PhoneModelFactory)
+    colour = factory.SubFactory(ColourFactory)
+    price = Decimal("19.90")
+    currency = "USD"
+    stock_on_hand = 10
+
+
+class PriceTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceTier
+
+    variant = factory.SubFactory(VariantFactory)
+    min_quantity = 50
+    unit_price = Decimal("9.50")
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inquiry
+
+    product = factory.SubFactory(CaseProductFactory)
+    name = "Alice Reseller"
+    company = "Alice's Phone Shop"
+    email = "alice@example.com"
+    quantity = 100
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = "staff"
+    email = "staff@example.com"
+    is_staff = True
+    is_superuser = True
+    password = factory.PostGenerationMethodCall("set_password", "staff-pass-123")
