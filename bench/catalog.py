@@ -1,0 +1,194 @@
+"""Throughput of the storefront against a bare Django view, served by gunicorn.
+
+Seeds the demo catalog into a throw-away database (SQLite in a temporary folder unless
+--database-url is given), serves the store with gunicorn (2 workers, DEBUG off) on
+127.0.0.1, and loads a bare view returning a constant, the catalog page and a product page
+for a fixed time each. Prints requests/s, p50 and p99 latency, and the ratios
+catalog/bare (goal >= 0.25) and product/bare (goal >= 0.30).
+
+    python bench/catalog.py [--seconds 10] [--connections 4] [--database-url URL]
+
+Load comes from `wrk` when it is installed (Debian package wrk), else from a small
+threaded Python client; both run on this machine, so the figures are for comparison
+within one run, not absolute capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOALS = {"catalog": 0.25, "product": 0.30}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {url} within {timeout:.0f} s")
+
+
+def parse_wrk_duration(text: str) -> float:
+    """'1.23ms' / '850.00us' / '1.02s' -> milliseconds."""
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def load_with_wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url} answered {errors.group(1)} error responses under load")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": parse_wrk_duration(re.search(r"50%\s+(\S+)", out).group(1)),
+        "p99": parse_wrk_duration(re.search(r"99%\s+(\S+)", out).group(1)),
+    }
+
+
+def load_with_threads(url: str, seconds: int, connections: int) -> dict:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        local = []
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=10) as response:
+                response.read()
+                if response.status != 200:
+                    raise SystemExit(f"{url} answered {response.status}")
+            local.append((time.perf_counter() - start) * 1000)
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    q = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50": q[49], "p99": q[98]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(tmp / "media"),
+        "STATIC_ROOT": str(tmp / "static"),
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "ROOT_URLCONF": "bench.urls",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    print("setting up: migrate, seed_demo, collectstatic ...", flush=True)
+    for command in (
+        ["migrate", "-v0"],
+        ["seed_demo", "--quiet"],
+        ["collectstatic", "--no-input", "-v0"],
+    ):
+        subprocess.run(manage + command, check=True, cwd=ROOT, env=env)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shop.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(f"{base}/bench/bare/")
+        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+            html = response.read().decode()
+        slug = re.search(r'href="/products/([\w-]+)/"', html)
+        if not slug:
+            raise SystemExit("the catalog page lists no product")
+        targets = {
+            "bare": f"{base}/bench/bare/",
+            "catalog": f"{base}/",
+            "product": f"{base}/products/{slug.group(1)}/",
+        }
+        load = load_with_wrk if shutil.which("wrk") else load_with_threads
+        print(
+            f"load: {load.__name__.removeprefix('load_with_')}, {args.connections} connections, "
+            f"{args.seconds} s per page, gunicorn 2 workers, database "
+            f"{env['DATABASE_URL'].split(':', 1)[0]}"
+        )
+        results = {}
+        for name, url in targets.items():
+            load(url, 2, args.connections)  # warm up caches and connections
+            results[name] = load(url, args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"{'page':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for name, r in results.items():
+        print(f"{name:<10}{r['rps']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}")
+    missed = 0
+    for name, goal in GOALS.items():
+        ratio = results[name]["rps"] / results["bare"]["rps"]
+        verdict = "PASS" if ratio >= goal else "MISS"
+        missed += verdict == "MISS"
+        print(f"ratio {name}/bare: {ratio:.3f} (goal >= {goal:.2f}) {verdict}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
