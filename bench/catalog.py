@@ -128,7 +128,7 @@ def main() -> int:
     print("setting up: migrate, seed_demo, collectstatic ...", flush=True)
     for command in (
         ["migrate", "-v0"],
-        ["seed_demo", "--quiet"],
+        ["seed_demo", "--quiet", "--force"],
         ["collectstatic", "--no-input", "-v0"],
     ):
         subprocess.run(manage + command, check=True, cwd=ROOT, env=env)

@@ -127,8 +127,8 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
         model = get_user_model()
         django_get_or_create = ("username",)
 
-    username = "staff"
-    email = "staff@example.com"
+    username = "alice-staff"
+    email = "alice@caseforge.local"
     is_staff = True
     is_superuser = True
-    password = factory.PostGenerationMethodCall("set_password", "staff-pass-123")
+    password = factory.django.Password("staff-pass-123")
