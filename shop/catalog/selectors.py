@@ -1,0 +1,325 @@
+"""Read-only queries for the storefront.
+
+Every function here returns products ready for a template with a fixed number of queries,
+whatever the size of the catalog: prices come from the pricing strategy's annotation, stock
+from one more aggregate over the same join, first photos from one flat query per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import CaseProduct, Colour, Feature, PhoneModel, ProductPhoto, Variant
+from .pricing import RetailStrategy
+
+# Columns a product card needs; the spec fields stay out of catalog queries.
+CARD_FIELDS = ("id", "name", "slug", "material")
+PHOTO_FIELDS = ("id", "product_id", "image", "alt", "position")
+RECOMMENDATIONS_MAX = 4
+SEARCH_TERMS_MAX = 5
+
+SORTS = {
+    "name": "Name",
+    "price": "Price: low to high",
+    "-price": "Price: high to low",
+    "newest": "Newest",
+}
+DEFAULT_SORT = "name"
+PRICE_SORTS = frozenset({"price", "-price"})
+
+
+def phone_models_for_filter() -> list[PhoneModel]:
+    return list(PhoneModel.objects.only("id", "brand", "name", "slug"))
+
+
+def colours_for_filter() -> list[Colour]:
+    return list(Colour.objects.only("id", "name", "slug", "hex"))
+
+
+@dataclass(frozen=True)
+class CardPhoto:
+    url: str
+    alt: str
+
+
+def attach_first_photos(products: list[CaseProduct]) -> list[CaseProduct]:
+    """Set `card_photo` (the first photo by position, or None) on each product: one flat query
+    over the page's products, no model instances (much cheaper than a sliced Prefetch)."""
+    if not products:
+        return products
+    storage = ProductPhoto._meta.get_field("image").storage
+    rows = (
+        ProductPhoto.objects.filter(product_id__in=[p.pk for p in products])
+        .order_by("product_id", "position", "id")
+        .values_list("product_id", "image", "alt")
+    )
+    first: dict[int, CardPhoto] = {}
+    for product_id, name, alt in rows:
+        if product_id not in first and name:
+            first[product_id] = CardPhoto(url=storage.url(name), alt=alt)
+    for product in products:
+        product.card_photo = first.get(product.pk)
+    return products
+
+
+def _as_cards(products: QuerySet[CaseProduct], strategy: RetailStrategy) -> QuerySet[CaseProduct]:
+    """Annotate what a product card shows: `from_price` (via the strategy) and `stock_total`.
+
+    Photos are attached after evaluation with `attach_first_photos`.
+    """
+    products = strategy.annotate_from_price(products.only(*CARD_FIELDS))
+    return products.annotate(
+        stock_total=Coalesce(
+            Sum("variants__stock_on_hand", filter=Q(variants__is_active=True)), Value(0)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """Validated catalog filters; None or empty means 'not filtered'."""
+
+    q: str = ""
+    phone_model: PhoneModel | None = None
+    material: str = ""
+    style: str = ""
+    colour: Colour | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    sort: str = DEFAULT_SORT
+
+
+def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> QuerySet[CaseProduct]:
+    """Active products matching the filters, as subqueries (no joins, so no duplicates)."""
+    products = CaseProduct.objects.filter(is_active=True)
+    if filters.material:
+        products = products.filter(material=filters.material)
+    if filters.style:
+        products = products.filter(style=filters.style)
+
+    # Phone model, colour and stock constrain the same variant: "in stock for my phone".
+    variant_q = Q()
+    if filters.phone_model is not None:
+        variant_q &= Q(phone_model=filters.phone_model)
+    if filters.colour is not None:
+        variant_q &= Q(colour=filters.colour)
+    if filters.in_stock:
+        variant_q &= Q(stock_on_hand__gt=0)
+    if variant_q:
+        variants = Variant.objects.filter(variant_q, is_active=True)
+        products = products.filter(pk__in=variants.values("product_id"))
+
+    products = strategy.filter_price_range(products, filters.min_price, filters.max_price)
+
+    for term in filters.q.split()[:SEARCH_TERMS_MAX]:
+        by_phone = Variant.objects.filter(is_active=True).filter(
+            Q(phone_model__name__icontains=term) | Q(phone_model__brand__icontains=term)
+        )
+        products = products.filter(
+            Q(name__icontains=term)
+            | Q(description__icontains=term)
+            | Q(pk__in=by_phone.values("product_id"))
+        )
+    return products
+
+
+def _ordered(products: QuerySet[CaseProduct], sort: str) -> QuerySet[CaseProduct]:
+    if sort == "price":
+        return products.order_by(F("from_price").asc(nulls_last=True), "name", "id")
+    if sort == "-price":
+        return products.order_by(F("from_price").desc(nulls_last=True), "name", "id")
+    if sort == "newest":
+        return products.order_by("-created_at", "-id")
+    return products.order_by("name", "id")
+
+
+class _PreCountedPaginator(Paginator):
+    """A paginator told its count, so it never runs COUNT over the annotated, grouped query."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+@dataclass
+class CatalogResult:
+    page: Page
+    paginator: Paginator
+    notices: list[str]
+
+
+def catalog_page(
+    filters: CatalogFilters,
+    strategy: RetailStrategy,
+    *,
+    page: str | None,
+    per_page: int,
+) -> CatalogResult:
+    """One page of the catalog: a cheap COUNT on the filtered ids, then the annotated page.
+
+    A missing page number means page 1; a malformed or out-of-range one is corrected (first
+    or last page) and explained in `notices`.
+    """
+    filtered = _filtered_products(filters, strategy)
+    count = filtered.count()
+    if filters.sort in PRICE_SORTS:
+        # Price order needs every product's price: aggregate the filtered set, take a page.
+        rows = _ordered(_as_cards(filtered, strategy), filters.sort)
+    else:
+        # Name/newest order is on indexed product columns: pick the page's ids first, so the
+        # price/stock aggregate only runs over one page of products (same single query).
+        rows = _ordered(filtered, filters.sort).values("pk")
+    paginator = _PreCountedPaginator(rows, per_page, count)
+    number, notices = _page_number(page, paginator.num_pages)
+    page_obj = paginator.page(number)
+    if not count:
+        products = []
+    elif filters.sort in PRICE_SORTS:
+        products = list(page_obj.object_list)
+    else:
+        on_page = CaseProduct.objects.filter(pk__in=page_obj.object_list)
+        products = list(_ordered(_as_cards(on_page, strategy), filters.sort))
+    page_obj.object_list = attach_first_photos(products)
+    return CatalogResult(page=page_obj, paginator=paginator, notices=notices)
+
+
+def _page_number(page: str | None, num_pages: int) -> tuple[int, list[str]]:
+    """The page to show for a raw `?page=` value, and a notice when it had to be corrected."""
+    if page in (None, ""):
+        return 1, []
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        return 1, [f"Page '{page[:20]}' is not a number; showing page 1."]
+    if number < 1:
+        return 1, [f"Page {number} does not exist; showing page 1."]
+    if number > num_pages:
+        return num_pages, [f"Page {number} does not exist; showing the last page ({num_pages})."]
+    return number, []
+
+
+# Variant columns the product page uses (PhoneModel's geometry and JSON stay unloaded).
+VARIANT_FIELDS = (
+    "sku",
+    "product_id",
+    "price",
+    "currency",
+    "stock_on_hand",
+    "phone_model__brand",
+    "phone_model__name",
+    "phone_model__slug",
+    "colour__name",
+    "colour__slug",
+    "colour__hex",
+)
+
+
+@dataclass
+class ProductDetail:
+    product: CaseProduct
+    features: list[Feature]
+    photos: list[ProductPhoto]
+    variants: list[Variant]  # active only, phone model (brand, newest first) then colour name
+
+
+def product_detail(slug: str, *, with_media: bool = True) -> ProductDetail | None:
+    """An active product with its active variants and, unless `with_media` is false (the
+    picker fragment), its features and photos: 2 or 4 small queries. Direct queries are
+    cheaper than prefetch_related's machinery for a single object."""
+    product = CaseProduct.objects.filter(is_active=True, slug=slug).first()
+    if product is None:
+        return None
+    variants = (
+        Variant.objects.filter(product_id=product.pk, is_active=True)
+        .select_related("phone_model", "colour")
+        .only(*VARIANT_FIELDS)
+    )
+    features: list[Feature] = []
+    photos: list[ProductPhoto] = []
+    if with_media:
+        features = list(Feature.objects.filter(products=product.pk).only("id", "name"))
+        photos = list(ProductPhoto.objects.filter(product_id=product.pk).only(*PHOTO_FIELDS))
+    return ProductDetail(product=product, features=features, photos=photos, variants=list(variants))
+
+
+def recommended_ids(
+    product: CaseProduct, phone_model_ids: Iterable[int], limit: int = RECOMMENDATIONS_MAX
+) -> list[int]:
+    """Ids of active products to recommend, best first (one query).
+
+    Staff-curated recommendations come first, then products made for the same phone models
+    in the same material, then the same phone models, then the same material; ties by name.
+
+    Written as one plain SQL statement: the equivalent Case/When/Exists queryset cost four
+    times as much to build and compile as to run, on every product page view.
+    """
+    phone_model_ids = [int(i) for i in phone_model_ids]
+    qn = connection.ops.quote_name
+    products = qn(CaseProduct._meta.db_table)
+    variants = qn(Variant._meta.db_table)
+    through = CaseProduct.recommended.through._meta
+    curated_table = qn(through.db_table)
+    curated_from = qn(through.get_field("from_caseproduct").column)
+    curated_to = qn(through.get_field("to_caseproduct").column)
+    if phone_model_ids:
+        marks = ", ".join(["%s"] * len(phone_model_ids))
+        same_phone = (
+            f"EXISTS (SELECT 1 FROM {variants} v WHERE v.product_id = p.id AND v.is_active "
+            f"AND v.phone_model_id IN ({marks}))"
+        )
+    else:
+        same_phone = "1 = 0"
+    same_material = "p.material = %s"
+    curated = (
+        f"EXISTS (SELECT 1 FROM {curated_table} r "
+        f"WHERE r.{curated_from} = %s AND r.{curated_to} = p.id)"
+    )
+    sql = (
+        f"SELECT p.id FROM ("
+        f"SELECT id, name, CASE WHEN {curated} THEN 0 "
+        f"WHEN {same_phone} AND {same_material} THEN 1 "
+        f"WHEN {same_phone} THEN 2 "
+        f"WHEN {same_material} THEN 3 ELSE 9 END AS score "
+        f"FROM {products} p WHERE p.is_active AND p.id <> %s"
+        f") p WHERE p.score < 9 ORDER BY p.score, p.name, p.id LIMIT %s"
+    )
+    params = [
+        product.pk,
+        *phone_model_ids,
+        product.material,
+        *phone_model_ids,
+        product.material,
+        product.pk,
+        limit,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def product_cards(ids: Iterable[int], strategy: RetailStrategy) -> dict[int, CaseProduct]:
+    """Active products by id, annotated for cards (two queries; missing/inactive ids absent)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    products = _as_cards(CaseProduct.objects.filter(is_active=True, pk__in=ids), strategy)
+    return {p.pk: p for p in attach_first_photos(list(products))}
+
+
+def some_products(strategy: RetailStrategy, limit: int = 4) -> list[CaseProduct]:
+    """A few of the newest active products (for the 404 page)."""
+    products = _as_cards(CaseProduct.objects.filter(is_active=True), strategy)
+    return attach_first_photos(list(products.order_by("-created_at", "-id")[:limit]))
