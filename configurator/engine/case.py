@@ -31,8 +31,15 @@ class CaseParams:
     safe_mm: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("wall_mm", "back_mm", "lip_mm", "tolerance_mm", "camera_clearance_mm",
-                     "bleed_mm", "safe_mm"):
+        for name in (
+            "wall_mm",
+            "back_mm",
+            "lip_mm",
+            "tolerance_mm",
+            "camera_clearance_mm",
+            "bleed_mm",
+            "safe_mm",
+        ):
             value = getattr(self, name)
             if not 0 <= value <= 10:
                 raise ValueError(f"{name} must be between 0 and 10 mm, got {value}")

@@ -1,0 +1,217 @@
+"""Command line for the configurator engine: `python -m configurator.engine COMMAND ...`.
+
+    devices
+    preview   --device SLUG --artwork FILE [--spec FILE] [--size WxH] --out FILE
+    print     --device SLUG --artwork FILE [--spec FILE] [--dpi N] --out DIR
+    mesh      --device SLUG [--artwork FILE] [--spec FILE] --out DIR
+    preflight --device SLUG --artwork FILE [--spec FILE]
+
+`--device` takes a built-in slug or a JSON file describing a device. Without `--spec` the
+artwork covers the back, centred, on a TPU case. The command line has one artwork file:
+every image layer of the spec uses it, whatever name it gives.
+
+Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .artwork import ArtworkError, load_artwork, probe_artwork
+from .case import DEFAULTS, CaseParams, Material
+from .compose import (
+    PreparedArtwork,
+    encode_preview,
+    needed_max_side_px,
+    prepare,
+    preview,
+    render_print,
+)
+from .devices import Device, DeviceError, builtin_devices, get_device
+from .geometry import MM_PER_INCH, PrintLayout, check_dpi, fit_grid, layout_for
+from .preflight import preflight
+from .printfile import print_files
+from .spec import DesignSpec, SpecError, default_spec, parse_spec
+
+PREVIEW_FORMATS = {".webp": "WEBP", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+MESH_TEXTURE_DPI = 200
+
+
+class BadInput(Exception):
+    """Wrong arguments or unusable input files: exit code 2 with this one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage and exit itself
+        raise BadInput(f"{message} (see --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m configurator.engine", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("devices", help="list the built-in phone models")
+
+    def design(name: str, help_text: str, artwork_required: bool) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--device", required=True, help="device slug or JSON file")
+        sub.add_argument("--artwork", required=artwork_required, type=Path, help="image file")
+        sub.add_argument("--spec", type=Path, help="design spec JSON file")
+        return sub
+
+    sub = design("preview", "render a mockup image (WebP, PNG or JPEG by extension)", True)
+    sub.add_argument("--size", default="600x1200", help="WIDTHxHEIGHT in pixels")
+    sub.add_argument("--out", required=True, type=Path, help="output image file")
+    sub = design("print", "write print.png, print.pdf and preflight.json", True)
+    sub.add_argument("--dpi", default=300, type=int, help="72..600, default 300")
+    sub.add_argument("--out", required=True, type=Path, help="output directory")
+    sub = design("mesh", "write case.stl, case.3mf and case.glb", False)
+    sub.add_argument("--out", required=True, type=Path, help="output directory")
+    design("preflight", "print the preflight report as JSON", True)
+    return parser
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+
+
+def _spec(path: Path | None) -> DesignSpec | None:
+    if path is None:
+        return None
+    try:
+        return parse_spec(_read(path, "spec file"))
+    except SpecError as exc:
+        raise BadInput(f"{path}: {exc}") from exc
+
+
+def _params(spec: DesignSpec | None) -> CaseParams:
+    return DEFAULTS[spec.case.material if spec else Material.TPU]
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise BadInput(f"--size must look like 600x1200, got '{text}'") from None
+    if not (16 <= width <= 8000 and 16 <= height <= 8000):
+        raise BadInput(f"--size must be 16..8000 pixels per side, got '{text}'")
+    return width, height
+
+
+def _artworks(
+    spec: DesignSpec | None,
+    data: bytes,
+    layout: PrintLayout,
+    dpi: float,
+    pyramid: bool,
+) -> tuple[DesignSpec, dict[str, PreparedArtwork], dict]:
+    """Load the one artwork at the resolution `spec` needs at `dpi`; bind it to every name."""
+    probe = probe_artwork(data)
+    if spec is None:
+        spec = default_spec(layout, probe.width_px, probe.height_px)
+    names = spec.artwork_names() or ("artwork",)
+    needs = [
+        needed_max_side_px(spec, name, probe.width_px, probe.height_px, layout, dpi)
+        for name in names
+    ]
+    max_side = max((n for n in needs if n), default=None)
+    artwork = load_artwork(data, max_side)
+    prepared = prepare(artwork, pyramid=pyramid)
+    return spec, dict.fromkeys(names, prepared), dict.fromkeys(names, artwork.facts)
+
+
+def _setup(args: argparse.Namespace) -> tuple[Device, DesignSpec | None, PrintLayout]:
+    device = get_device(args.device)
+    spec = _spec(args.spec)
+    return device, spec, layout_for(device, _params(spec))
+
+
+def _cmd_devices(args: argparse.Namespace) -> None:
+    for device in builtin_devices().values():
+        name = f"{device.brand} {device.name}".strip()
+        size = f"{device.width_mm:g} x {device.height_mm:g} x {device.depth_mm:g} mm"
+        print(f"{device.slug:<16} {name:<26} {size}")
+
+
+def _cmd_preview(args: argparse.Namespace) -> None:
+    fmt = PREVIEW_FORMATS.get(args.out.suffix.lower())
+    if fmt is None:
+        raise BadInput(f"--out must end in {', '.join(PREVIEW_FORMATS)}, got '{args.out.name}'")
+    width, height = _size(args.size)
+    device, spec, layout = _setup(args)
+    data = _read(args.artwork, "artwork")
+    grid = fit_grid(layout, width, height, 0)  # the scale the preview shows the case at
+    spec, artworks, _facts = _artworks(spec, data, layout, grid.px_per_mm * MM_PER_INCH, True)
+    image = preview(spec, artworks, layout, width, height)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(encode_preview(image, fmt))
+
+
+def _cmd_print(args: argparse.Namespace) -> None:
+    try:
+        dpi = check_dpi(args.dpi)
+    except ValueError as exc:
+        raise BadInput(f"--dpi: {exc}") from None
+    device, spec, layout = _setup(args)
+    data = _read(args.artwork, "artwork")
+    spec, artworks, facts = _artworks(spec, data, layout, dpi, False)
+    raster = render_print(spec, artworks, layout, dpi)
+    report = preflight(spec, artworks, layout, dpi, facts)
+    print_files(raster, layout, dpi, report.to_dict()).write(args.out)
+
+
+def _cmd_preflight(args: argparse.Namespace) -> None:
+    device, spec, layout = _setup(args)
+    data = _read(args.artwork, "artwork")
+    spec, artworks, facts = _artworks(spec, data, layout, 300, False)
+    sys.stdout.write(preflight(spec, artworks, layout, 300, facts).to_json())
+
+
+def _cmd_mesh(args: argparse.Namespace) -> None:
+    device, spec, layout = _setup(args)
+    params = _params(spec)
+    texture = None
+    if args.artwork is not None or (spec is not None and spec.layers):
+        if args.artwork is None and spec.artwork_names():
+            raise BadInput("this spec has image layers: give --artwork")
+        if args.artwork is not None:
+            data = _read(args.artwork, "artwork")
+            spec, artworks, _ = _artworks(spec, data, layout, MESH_TEXTURE_DPI, False)
+        else:
+            artworks = {}
+        texture = render_print(spec, artworks, layout, MESH_TEXTURE_DPI)
+    # Imported here: the mesh stack (trimesh, manifold3d) is only needed by this command.
+    from . import mesh
+
+    try:
+        mesh.export_case(device, params, args.out, texture=texture, segments=32)
+    except mesh.MeshError as exc:  # the device's dimensions do not make a valid solid
+        raise BadInput(f"cannot build this case: {exc}") from exc
+
+
+COMMANDS = {
+    "devices": _cmd_devices,
+    "preview": _cmd_preview,
+    "print": _cmd_print,
+    "mesh": _cmd_mesh,
+    "preflight": _cmd_preflight,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except (BadInput, ArtworkError, SpecError, DeviceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a one-line report, not a traceback, for the operator
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,161 @@
+"""Command line, run as a real subprocess: outputs, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from configurator.engine.devices import builtin_devices
+
+from . import corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "configurator.engine", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "photo.jpg").write_bytes(corpus.encode(corpus.photo((400, 300)), "JPEG"))
+    (tmp_path / "notes.jpg").write_bytes(b"definitely not a picture\n")
+    (tmp_path / "spec.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "case": {"material": "pc", "colour": "#222222"},
+                "background": "#ffffff",
+                "layers": [
+                    {"type": "image", "artwork": "x", "x_mm": 30, "y_mm": 60, "width_mm": 40},
+                    {"type": "text", "text": "Hi", "x_mm": 30, "y_mm": 110, "size_mm": 8},
+                ],
+            }
+        )
+    )
+    bad_layer = {"type": "image", "x_mm": 1, "y_mm": 2, "rotation": "left"}
+    (tmp_path / "bad-spec.json").write_text(json.dumps({"version": 1, "layers": [bad_layer]}))
+    device = {
+        "slug": "my-phone", "name": "My Phone", "height_mm": 150, "width_mm": 72,
+        "depth_mm": 8, "corner_radius_mm": 9,
+        "camera": {"x_mm": 6, "y_mm": 6, "width_mm": 20, "height_mm": 20, "corner_radius_mm": 5},
+    }  # fmt: skip
+    (tmp_path / "my-phone.json").write_text(json.dumps(device))
+    return tmp_path
+
+
+def test_devices_lists_every_builtin_phone_with_its_size(tmp_path):
+    """One line per built-in device: slug, name and body size in mm."""
+    done = run("devices", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == len(builtin_devices())
+    for line, device in zip(lines, builtin_devices().values(), strict=True):
+        assert line.startswith(device.slug) and device.name in line
+        assert f"{device.width_mm:g} x {device.height_mm:g} x {device.depth_mm:g} mm" in line
+
+
+@pytest.mark.parametrize("name, fmt", [("p.webp", "WEBP"), ("p.png", "PNG"), ("sub/p.jpg", "JPEG")])
+def test_preview_writes_an_image_of_the_requested_size(files, name, fmt):
+    """preview writes WebP/PNG/JPEG by extension at --size."""
+    done = run("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--size", "300x500",
+               "--out", name, cwd=files)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    image = Image.open(files / name)
+    assert image.format == fmt and image.size == (300, 500)
+
+
+def test_print_writes_png_pdf_and_preflight(files):
+    """print writes print.png (exact size), print.pdf and preflight.json."""
+    done = run("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--dpi", "100",
+               "--out", "out", cwd=files)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = files / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["preflight.json", "print.pdf", "print.png"]
+    assert Image.open(out / "print.png").size == (311, 610)
+    assert (out / "print.pdf").read_bytes().startswith(b"%PDF")
+    report = json.loads((out / "preflight.json").read_text())
+    assert report["dpi"] == 100 and report["print_size_px"] == [311, 610]
+
+
+def test_print_is_byte_identical_across_processes(files):
+    """Two separate runs with the same spec and artwork give identical files."""
+    for out in ("a", "b"):
+        done = run("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--spec",
+                   "spec.json", "--dpi", "72", "--out", out, cwd=files)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    for name in ("print.png", "print.pdf", "preflight.json"):
+        assert (files / "a" / name).read_bytes() == (files / "b" / name).read_bytes(), name
+
+
+def test_preflight_prints_json_and_accepts_a_device_file(files):
+    """preflight prints the report as JSON; --device may be a JSON file of dimensions."""
+    done = run("preflight", "--device", "my-phone.json", "--artwork", "photo.jpg",
+               "--spec", "spec.json", cwd=files)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["layers"][0]["effective_dpi"] == pytest.approx(400 / (40 / 25.4), abs=0.1)
+    assert report["print_size_px"] == [
+        round((72 + 2 * 3.4) * 300 / 25.4),
+        round((150 + 2 * 3.4) * 300 / 25.4),
+    ]
+
+
+BAD_INPUT = {
+    "unknown device": ("print", "--device", "nokia-3310", "--artwork", "photo.jpg", "--out", "o"),
+    "text as .jpg": ("print", "--device", "iphone-15", "--artwork", "notes.jpg", "--out", "o"),
+    "missing artwork": ("preflight", "--device", "iphone-15", "--artwork", "nope.jpg"),
+    "bad spec": ("preflight", "--device", "iphone-15", "--artwork", "photo.jpg", "--spec",
+                 "bad-spec.json"),
+    "dpi too high": ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--dpi", "1200",
+                     "--out", "o"),
+    "dpi not a number": ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--dpi",
+                         "lots", "--out", "o"),
+    "bad size": ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--size", "big",
+                 "--out", "p.png"),
+    "bad extension": ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out",
+                      "p.gif"),
+    "missing required": ("print", "--device", "iphone-15"),
+    "unknown command": ("explode",),
+    "no command": (),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_exits_2_with_one_line_and_no_traceback(files, args):
+    """Bad input: exit code 2, exactly one line on stderr, nothing on stdout, no traceback."""
+    done = run(*args, cwd=files)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_spec_message_names_the_file_and_field(files):
+    """The one-line message names the spec file and the field path."""
+    done = run("preflight", "--device", "iphone-15", "--artwork", "photo.jpg", "--spec",
+               "bad-spec.json", cwd=files)  # fmt: skip
+    assert "bad-spec.json: layers[0].rotation: must be a number" in done.stderr
+
+
+def test_mesh_writes_stl_3mf_and_glb(files):
+    """mesh writes case.stl, case.3mf and case.glb through the mesh module's API."""
+    done = run("mesh", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "m", cwd=files)
+    assert done.returncode == 0, done.stderr
+    names = {p.name: p.stat().st_size for p in (files / "m").iterdir()}
+    assert set(names) == {"case.stl", "case.3mf", "case.glb"}
+    assert all(size > 1000 for size in names.values())
+    assert (files / "m" / "case.glb").read_bytes()[:4] == b"glTF"

@@ -1,0 +1,152 @@
+"""Design spec: parsing, precise errors, canonical form, placement helpers."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from configurator.engine import spec as sp
+from configurator.engine.case import DEFAULTS, Material
+from configurator.engine.devices import get_device
+from configurator.engine.geometry import layout_for
+
+LAYOUT = layout_for(get_device("iphone-15"), DEFAULTS[Material.TPU])
+
+VALID = {
+    "version": 1,
+    "case": {"material": "pc", "colour": "#1E3A8A", "finish": "glossy"},
+    "background": "#ffffffcc",
+    "layers": [
+        {"type": "image", "artwork": "photo", "x_mm": 37.5, "y_mm": 75, "width_mm": 80,
+         "rotation": 15, "flip": "horizontal", "opacity": 0.5},
+        {"type": "image", "artwork": "logo", "x_mm": 20, "y_mm": 120, "scale": 0.25},
+        {"type": "text", "text": "Ada ♥", "x_mm": 37.5, "y_mm": 130, "size_mm": 7,
+         "colour": "#ff0000", "rotation": -10},
+    ],
+}  # fmt: skip
+
+
+def test_valid_spec_parses_into_frozen_dataclasses():
+    """Every field lands in the dataclasses, colours lower-cased, enums resolved."""
+    spec = sp.parse_spec(VALID)
+    assert spec.case == sp.CaseStyle(Material.PC, "#1e3a8a", sp.Finish.GLOSSY)
+    assert spec.background == "#ffffffcc"
+    photo, logo, text = spec.layers
+    assert photo == sp.ImageLayer("photo", 37.5, 75.0, 80.0, None, 15.0, sp.Flip.HORIZONTAL, 0.5)
+    assert logo.scale == 0.25 and logo.width_mm is None
+    assert isinstance(text, sp.TextLayer) and text.text == "Ada ♥" and text.size_mm == 7
+    assert spec.artwork_names() == ("photo", "logo")
+    with pytest.raises(AttributeError):
+        spec.background = None  # type: ignore[misc]
+
+
+def test_spec_round_trips_through_its_canonical_json():
+    """parse(dump(spec)) == spec, and JSON text input is accepted too."""
+    spec = sp.parse_spec(VALID)
+    assert sp.parse_spec(sp.dump_spec(spec)) == spec
+    assert sp.parse_spec(json.dumps(VALID).encode()) == spec
+    assert sp.dump_spec(spec) == sp.dump_spec(sp.parse_spec(sp.spec_to_dict(spec)))
+
+
+def test_defaults_fill_a_minimal_spec():
+    """A bare {"version": 1} is a TPU frosted white case, transparent, no layers."""
+    spec = sp.parse_spec({"version": 1})
+    assert spec == sp.DesignSpec()
+    assert sp.parse_spec({"version": 1, "case": {"material": "hybrid"}}).case.finish == "matte"
+
+
+def _with(path: list, value) -> dict:
+    doc = copy.deepcopy(VALID)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return doc
+
+
+BAD = [
+    (_with(["layers", 1, "rotation"], "ninety"), "layers[1].rotation: must be a number"),
+    (_with(["layers", 0, "x_mm"], KeyError), "layers[0].x_mm: is required"),
+    (_with(["layers", 0, "x_mm"], float("nan")), "layers[0].x_mm: must be a number"),
+    (_with(["layers", 0, "y_mm"], True), "layers[0].y_mm: must be a number"),
+    (_with(["layers", 0, "widht_mm"], 3), "layers[0].widht_mm: unknown field"),
+    (_with(["layers", 0, "scale"], 2), 'layers[0]: give either "width_mm" or "scale"'),
+    (_with(["layers", 0, "width_mm"], 0), "layers[0].width_mm: must be more than 0"),
+    (_with(["layers", 0, "opacity"], 1.5), "layers[0].opacity: must be at least 0"),
+    (_with(["layers", 0, "flip"], "diagonal"), "layers[0].flip: must be one of"),
+    (_with(["layers", 0, "type"], "video"), 'layers[0].type: must be "image" or "text"'),
+    (_with(["layers", 1, "artwork"], ""), "layers[1].artwork: must be a name"),
+    (_with(["layers", 2, "text"], "two\nlines"), "layers[2].text: must be a single line"),
+    (_with(["layers", 2, "text"], "   "), "layers[2].text: must have 1 to 200"),
+    (_with(["layers", 2, "font"], "comic-sans"), "layers[2].font: must be one of"),
+    (_with(["layers", 2, "colour"], "red"), "layers[2].colour: must be a colour"),
+    (_with(["layers", 2, "size_mm"], 0.1), "layers[2].size_mm: must be at least 0.5"),
+    (_with(["layers", 2], "text"), "layers[2]: must be an object"),
+    (_with(["layers"], {"a": 1}), "layers: must be a list"),
+    (_with(["case", "material"], "wood"), "case.material: must be one of"),
+    (_with(["case", "colour"], "#12345"), "case.colour: must be a colour"),
+    (_with(["case", "shine"], 1), "case.shine: unknown field"),
+    (_with(["background"], 5), "background: must be a string"),
+    (_with(["version"], 2), "version: must be 1"),
+    (_with(["version"], KeyError), "version: is required"),
+    (_with(["extra"], 1), "extra: unknown field"),
+    ({"version": 1, "layers": [{"type": "text", "text": "x", "x_mm": 0, "y_mm": 0}] * 21},
+     "layers: must have at most 20 layers"),
+    ("{not json", "spec: not valid JSON"),
+    ([1, 2], "spec: must be an object"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("document, message", BAD, ids=[m for _, m in BAD])
+def test_invalid_specs_name_the_field_path(document, message):
+    """Each mistake raises SpecError whose message starts with the offending field's path."""
+    with pytest.raises(sp.SpecError) as caught:
+        sp.parse_spec(document)
+    assert str(caught.value).startswith(message) or message in str(caught.value)
+
+
+@pytest.mark.parametrize("size_px", [(4000, 3000), (3000, 4000), (1000, 1000), (500, 3000)])
+def test_cover_covers_the_whole_print_and_keeps_the_aspect(size_px):
+    """A cover layer is at least as large as the bleed box on both axes, tight on one."""
+    layer = sp.cover(LAYOUT, *size_px)
+    width, height = sp.image_size_mm(layer, *size_px, LAYOUT)
+    assert width >= LAYOUT.width_mm - 1e-9 and height >= LAYOUT.height_mm - 1e-9
+    assert min(width - LAYOUT.width_mm, height - LAYOUT.height_mm) == pytest.approx(0, abs=1e-9)
+    assert width / height == pytest.approx(size_px[0] / size_px[1])
+    assert (layer.x_mm, layer.y_mm) == pytest.approx(
+        (LAYOUT.trim.width_mm / 2, LAYOUT.trim.height_mm / 2)
+    )
+
+
+@pytest.mark.parametrize("size_px", [(4000, 3000), (3000, 4000), (500, 3000)])
+def test_contain_fits_inside_the_safe_zone(size_px):
+    """A contain layer fits the safe zone's box on both axes and touches it on one."""
+    layer = sp.contain(LAYOUT, *size_px)
+    width, height = sp.image_size_mm(layer, *size_px, LAYOUT)
+    assert width <= LAYOUT.safe.width_mm + 1e-9 and height <= LAYOUT.safe.height_mm + 1e-9
+    assert max(width - LAYOUT.safe.width_mm, height - LAYOUT.safe.height_mm) == pytest.approx(
+        0, abs=1e-9
+    )
+
+
+def test_scale_is_relative_to_cover_and_centre_moves_a_layer():
+    """scale=0.5 is half the cover width; centre() puts any layer in the middle of the back."""
+    half = sp.ImageLayer("a", 0, 0, scale=0.5)
+    cover_width = sp.cover_width_mm(LAYOUT, 400, 300)
+    assert sp.image_size_mm(half, 400, 300, LAYOUT)[0] == pytest.approx(cover_width / 2)
+    moved = sp.centre(sp.TextLayer("hi", 1, 2), LAYOUT)
+    assert (moved.x_mm, moved.y_mm) == pytest.approx(
+        (LAYOUT.trim.width_mm / 2, LAYOUT.trim.height_mm / 2)
+    )
+    assert sp.move_layer(sp.parse_spec(VALID), 2, 5, 6).layers[2].x_mm == 5
+
+
+def test_rgba_reads_both_colour_forms():
+    """#rrggbb is opaque; #rrggbbaa carries its alpha."""
+    assert sp.rgba("#102030") == (16, 32, 48, 255)
+    assert sp.rgba("#10203080") == (16, 32, 48, 128)
