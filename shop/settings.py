@@ -87,7 +87,11 @@ if "DATABASE_URL" not in env:
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'caseforge.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections (checked before reuse): every storefront request reads the catalog
+# revision (shop/catalog/cache.py), so opening a connection per request would be a fixed cost
+# on every page. CONN_MAX_AGE=0 restores one connection per request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,7 +149,11 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Per process; holds the storefront's cached pages (a few KB each).
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
     )
 }
 
@@ -186,4 +194,6 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
 RECENTLY_VIEWED_MAX = 20
+# Lifetime of cached storefront HTML; a catalog change invalidates it at once (cache.py).
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)

@@ -1,4 +1,4 @@
-"""Shared fixtures: media in a temporary folder, eager Celery, staff persona."""
+"""Shared fixtures: media in a temporary folder, an empty cache, eager Celery, staff persona."""
 
 import pytest
 
@@ -7,6 +7,23 @@ import pytest
 def _isolated_media(settings, tmp_path):
     """Every test writes uploaded and generated files under its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Every test starts with an empty default cache (storefront pages are cached in it).
+
+    Always a process-local one: with REDIS_URL set, clearing the configured cache would
+    flush a developer's Redis database.
+    """
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -5,3 +5,9 @@ class CatalogConfig(AppConfig):
     name = "shop.catalog"
     label = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self):
+        from . import cache
+
+        cache.connect_signals()
+        cache.connect_post_migrate(self)

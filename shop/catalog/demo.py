@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from configurator.engine.devices import Device, builtin_devices
 
+from .cache import catalog_revision_bump
 from .models import (
     CaseProduct,
     Colour,
@@ -860,4 +861,6 @@ def seed_demo(*, photos: bool = True, log: Callable[[str], None] | None = None) 
         tally = Tally()
         load_staff_user(tally)
         step(8, str(tally))
+        # Saves already bumped the catalog revision; this also covers any future bulk step.
+        catalog_revision_bump()
     return result

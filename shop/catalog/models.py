@@ -245,3 +245,22 @@ class PriceTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant.sku} from {self.min_quantity}: {self.unit_price}"
+
+
+class CatalogRevision(models.Model):
+    """A single row whose `token` changes whenever storefront data changes.
+
+    Cached storefront HTML is keyed by this token (see `shop.catalog.cache`), so a change
+    made in one process invalidates the caches of every process. The token is random, never a
+    counter: a rolled-back transaction could otherwise bring an old value back while a cache
+    still holds pages rendered for the rolled-back data.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "catalog revision"
+
+    def __str__(self) -> str:
+        return self.token

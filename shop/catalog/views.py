@@ -4,6 +4,15 @@ Prices always come from the pricing strategy (`strategy_for(request)`); template
 `ProductCard`s and `Money` values and never see `Variant.price`. Both pages run a fixed number
 of queries whatever the catalog size (see selectors.py). Each page answers an htmx request
 for its swappable region (`HX-Target: results` / `purchase`) with just that fragment.
+
+What is the same for every visitor is cached as rendered HTML under the catalog revision
+(see cache.py): the catalog's filters and results per query string, a product page's body
+per variant selection, the htmx fragments, and product cards. Those regions are rendered
+without the request, so no context processor (user, CSRF token, messages) can leak into
+them. What belongs to one visitor is rendered on every request: messages, the CSRF token of
+the wholesale inquiry form (and the whole form after a POST with errors), and the recently
+viewed products, kept in a signed cookie so that viewing a product writes nothing to the
+database.
 """
 
 from __future__ import annotations
@@ -14,16 +23,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from shop.wholesale.forms import InquiryForm
 from shop.wholesale.models import WHOLESALE_MIN_QUANTITY
 from shop.wholesale.services import inquiry_create
 
+from . import cache as storefront_cache
 from . import recently_viewed, selectors
 from .forms import CatalogFilterForm
 from .models import CaseProduct, Colour, Material, PhoneModel, Variant
@@ -94,19 +108,57 @@ def _is_htmx_for(request: HttpRequest, target: str) -> bool:
     )
 
 
-def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    response = render(request, template, context)
+def _vary(response: HttpResponse, *headers: str) -> HttpResponse:
     # The same URL answers with a page or a fragment, so caches must key on these headers.
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    patch_vary_headers(response, ["HX-Request", "HX-Target", *headers])
     return response
+
+
+def cached_cards(ids: list[int], strategy: RetailStrategy, revision: str) -> dict[int, ProductCard]:
+    """Cards for the active products among `ids`, each cached under the catalog revision:
+    no query when all are cached, else two for the missing ones. Ids that are not active
+    products (deleted or retired) are cached as False, so they cost no query either."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    fingerprint = storefront_cache.render_fingerprint(strategy)
+    keys = {i: storefront_cache.cache_key("card", revision, fingerprint, str(i)) for i in ids}
+    found = cache.get_many(list(keys.values()))
+    cards: dict[int, ProductCard] = {}
+    missing: list[int] = []
+    for i, key in keys.items():
+        if key not in found:
+            missing.append(i)
+        elif found[key] is not False:
+            cards[i] = found[key]
+    if missing:
+        url_for = product_url_maker()
+        products = selectors.product_cards(missing, strategy)
+        fresh = {
+            i: product_card(products[i], strategy, url_for) if i in products else False
+            for i in missing
+        }
+        cache.set_many({keys[i]: card for i, card in fresh.items()}, storefront_cache.ttl())
+        cards.update((i, card) for i, card in fresh.items() if card is not False)
+    return cards
 
 
 # --- Catalog ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD"])
-def catalog(request: HttpRequest) -> HttpResponse:
-    strategy = strategy_for(request)
+@dataclass(frozen=True)
+class CatalogRegion:
+    """The cached part of a catalog response: the filters and results (or, for htmx, the
+    results fragment) as HTML, with the cards and notices it shows."""
+
+    html: SafeString
+    cards: list[ProductCard]
+    notices: list[str]
+
+
+def _catalog_region(
+    request: HttpRequest, strategy: RetailStrategy, fragment: bool
+) -> CatalogRegion:
     form = CatalogFilterForm(
         request.GET,
         phone_models=selectors.phone_models_for_filter(),
@@ -129,11 +181,40 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "cards": [product_card(p, strategy, url_for) for p in result.page.object_list],
         "active_filter_count": form.active_filter_count(),
         "currency": settings.SHOP_CURRENCY,
+        "is_fragment": fragment,
+        "query": request.GET,  # for {% querystring %}, as there is no request in the context
     }
+    template = "catalog/_results.html" if fragment else "catalog/_catalog.html"
+    return CatalogRegion(
+        html=render_to_string(template, context), cards=context["cards"], notices=context["notices"]
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def catalog(request: HttpRequest) -> HttpResponse:
+    strategy = strategy_for(request)
     fragment = _is_htmx_for(request, "results")
-    context["is_fragment"] = fragment
-    template = "catalog/_results.html" if fragment else "catalog/catalog.html"
-    return _render(request, template, context)
+    # Keyed by the whole query string, not only the valid filters: the region names ignored
+    # values in its notices and keeps every parameter in its pagination links.
+    key = storefront_cache.cache_key(
+        "catalog",
+        storefront_cache.catalog_revision(),
+        storefront_cache.render_fingerprint(strategy),
+        "fragment" if fragment else "page",
+        request.GET.urlencode(),
+    )
+    region = cache.get(key)
+    if region is None:
+        region = _catalog_region(request, strategy, fragment)
+        cache.set(key, region, storefront_cache.ttl())
+    if fragment:
+        return _vary(HttpResponse(region.html))
+    context = {
+        "catalog_html": mark_safe(region.html),
+        "cards": region.cards,
+        "notices": region.notices,
+    }
+    return _vary(render(request, "catalog/catalog.html", context))
 
 
 # --- Product ------------------------------------------------------------------------------
@@ -210,79 +291,169 @@ def _colour_options(selection: Selection, variants: list[Variant]) -> list[dict]
     ]
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    fragment = request.method != "POST" and _is_htmx_for(request, "purchase")
-    detail = selectors.product_detail(slug, with_media=not fragment)
-    if detail is None:
-        raise Http404("No product at this address.")
-    product, variants = detail.product, detail.variants
-    strategy = strategy_for(request)
-    selection = select_variant(variants, request.GET.get("model"), request.GET.get("colour"))
-
-    if request.method == "POST":
-        form = InquiryForm(request.POST, phone_models=selection.phone_models)
-        if form.is_valid():
-            data = form.cleaned_data
-            inquiry_create(
-                product=product,
-                name=data["name"],
-                company=data["company"],
-                email=data["email"],
-                quantity=data["quantity"],
-                message=data["message"],
-                phone_model=data["phone_model"],
-            )
-            messages.success(
-                request,
-                f"Thank you, {data['name']}: we received your inquiry for {data['quantity']} x "
-                f"{product.name}. We'll email a quote including shipping to {data['email']} "
-                "within one working day.",
-                extra_tags=INQUIRY_MESSAGE_TAG,
-            )
-            return redirect(f"{request.get_full_path()}#inquiry")
-    else:
-        initial = {"quantity": WHOLESALE_MIN_QUANTITY}
-        if selection.variant is not None:
-            initial["phone_model"] = selection.variant.phone_model.slug
-        form = InquiryForm(initial=initial, phone_models=selection.phone_models)
-
+def _purchase_context(
+    detail: selectors.ProductDetail, selection: Selection, strategy: RetailStrategy
+) -> dict:
     variant = selection.variant
-    context = {
-        "product": product,
+    return {
+        "product": detail.product,
         "selection": selection,
         "variant": variant,
         "price": strategy.unit_price(variant) if variant else None,
         "stock": stock_state(variant.stock_on_hand) if variant else None,
-        "colour_options": _colour_options(selection, variants),
-        "inquiry_form": form,
+        "colour_options": _colour_options(selection, detail.variants),
+    }
+
+
+def _inquiry_form(selection: Selection, data=None) -> InquiryForm:
+    """The inquiry form: bound to `data` (a POST), or empty with the picked phone model."""
+    if data is not None:
+        return InquiryForm(data, phone_models=selection.phone_models)
+    initial = {"quantity": WHOLESALE_MIN_QUANTITY}
+    if selection.variant is not None:
+        initial["phone_model"] = selection.variant.phone_model.slug
+    return InquiryForm(initial=initial, phone_models=selection.phone_models)
+
+
+@dataclass(frozen=True)
+class ProductBody:
+    """The cached part of a product page for one variant selection: all but the messages,
+    the CSRF token and the recently viewed products. Strings only, cheap to unpickle."""
+
+    product_id: int
+    name: str
+    meta_description: str
+    main_html: SafeString  # breadcrumbs, photos, summary, purchase panel, specifications
+    inquiry_fields_html: SafeString  # the fields of the empty inquiry form
+    recommended_html: SafeString
+
+
+def _product_body(
+    detail: selectors.ProductDetail,
+    selection: Selection,
+    recommended: list[ProductCard],
+    strategy: RetailStrategy,
+) -> ProductBody:
+    product, photos = detail.product, detail.photos
+    context = {
+        **_purchase_context(detail, selection, strategy),
+        "photos": photos,
+        "main_photo": photos[0] if photos else None,
+        "features": detail.features,
+        "recommended": recommended,
+    }
+    fields_context = {"form": _inquiry_form(selection)}
+    return ProductBody(
+        product_id=product.pk,
+        name=product.name,
+        meta_description=Truncator(product.description).chars(150),
+        main_html=render_to_string("catalog/_product_main.html", context),
+        inquiry_fields_html=render_to_string("wholesale/_inquiry_fields.html", fields_context),
+        recommended_html=render_to_string("catalog/_recommended.html", context),
+    )
+
+
+def _purchase_fragment(
+    slug: str, model: str | None, colour: str | None, strategy: RetailStrategy
+) -> str:
+    """The picker's htmx fragment: the purchase panel and its status line."""
+    detail = selectors.product_detail(slug, with_media=False)
+    if detail is None:
+        raise Http404("No product at this address.")
+    selection = select_variant(detail.variants, model, colour)
+    context = {**_purchase_context(detail, selection, strategy), "is_fragment": True}
+    return render_to_string("catalog/_purchase.html", context)
+
+
+def _inquiry_post(
+    request: HttpRequest, slug: str, model: str | None, colour: str | None
+) -> HttpResponse | InquiryForm:
+    """Store a valid wholesale inquiry and redirect; else return the form with its errors."""
+    detail = selectors.product_detail(slug, with_media=False)
+    if detail is None:
+        raise Http404("No product at this address.")
+    selection = select_variant(detail.variants, model, colour)
+    form = _inquiry_form(selection, request.POST)
+    if not form.is_valid():
+        return form
+    data = form.cleaned_data
+    product = detail.product
+    inquiry_create(
+        product=product,
+        name=data["name"],
+        company=data["company"],
+        email=data["email"],
+        quantity=data["quantity"],
+        message=data["message"],
+        phone_model=data["phone_model"],
+    )
+    messages.success(
+        request,
+        f"Thank you, {data['name']}: we received your inquiry for {data['quantity']} x "
+        f"{product.name}. We'll email a quote including shipping to {data['email']} "
+        "within one working day.",
+        extra_tags=INQUIRY_MESSAGE_TAG,
+    )
+    return redirect(f"{request.get_full_path()}#inquiry")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    model, colour = request.GET.get("model"), request.GET.get("colour")
+    strategy = strategy_for(request)
+    bound_form = None
+    if request.method == "POST":
+        posted = _inquiry_post(request, slug, model, colour)
+        if isinstance(posted, HttpResponse):
+            return posted
+        bound_form = posted  # shown again below, with its errors
+
+    revision = storefront_cache.catalog_revision()
+    fingerprint = storefront_cache.render_fingerprint(strategy)
+    # The body depends on `model` and `colour` only through select_variant(), which treats
+    # a missing and an empty value alike.
+    selection_key = (slug, model or "", colour or "")
+    if bound_form is None and _is_htmx_for(request, "purchase"):
+        key = storefront_cache.cache_key("purchase", revision, fingerprint, *selection_key)
+        html = cache.get(key)
+        if html is None:
+            html = _purchase_fragment(slug, model, colour, strategy)
+            cache.set(key, html, storefront_cache.ttl())
+        return _vary(HttpResponse(html))
+
+    viewed = recently_viewed.viewed_ids(request)
+    key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key)
+    body = cache.get(key)
+    if body is None:
+        detail = selectors.product_detail(slug)
+        if detail is None:
+            raise Http404("No product at this address.")
+        selection = select_variant(detail.variants, model, colour)
+        rec_ids = selectors.recommended_ids(
+            detail.product, (pm.pk for pm in selection.phone_models)
+        )
+        recent_ids = [i for i in viewed if i != detail.product.pk]
+        # One look-up (at most two queries) for the recommended and recently viewed cards.
+        cards = cached_cards([*rec_ids, *recent_ids], strategy, revision)
+        body = _product_body(detail, selection, [cards[i] for i in rec_ids if i in cards], strategy)
+        cache.set(key, body, storefront_cache.ttl())
+    else:
+        recent_ids = [i for i in viewed if i != body.product_id]
+        cards = cached_cards(recent_ids, strategy, revision)
+
+    context = {
+        "body": body,
+        "product_name": body.name,
+        "inquiry_form": bound_form,
+        # The empty form comes rendered with the body; one with errors is rendered here.
+        "inquiry_fields_html": (
+            mark_safe(body.inquiry_fields_html) if bound_form is None else None
+        ),
         "inquiry_message_tag": INQUIRY_MESSAGE_TAG,
         "wholesale_min_quantity": WHOLESALE_MIN_QUANTITY,
+        "recently_viewed": [cards[i] for i in recent_ids if i in cards],
     }
-    if fragment:
-        context["is_fragment"] = True
-        return _render(request, "catalog/_purchase.html", context)
-
-    photos = detail.photos
-    session = request.session
-    recent_ids = [i for i in recently_viewed.viewed_ids(session) if i != product.pk]
-    rec_ids = selectors.recommended_ids(product, (pm.pk for pm in selection.phone_models))
-    found = selectors.product_cards([*rec_ids, *recent_ids], strategy)
-    url_for = product_url_maker()
-
-    def card(p: CaseProduct) -> ProductCard:
-        return product_card(p, strategy, url_for)
-
+    response = _vary(render(request, "catalog/product.html", context), "Cookie")
     if request.method == "GET":
-        recently_viewed.record_view(session, product.pk)
-
-    context.update(
-        {
-            "photos": photos,
-            "main_photo": photos[0] if photos else None,
-            "features": detail.features,
-            "recommended": [card(found[i]) for i in rec_ids if i in found],
-            "recently_viewed": [card(found[i]) for i in recent_ids if i in found],
-        }
-    )
-    return _render(request, "catalog/product.html", context)
+        recently_viewed.record_view(response, viewed, body.product_id)
+    return response

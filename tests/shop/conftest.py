@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest, HttpResponse
 
+from shop.catalog import recently_viewed
+from shop.catalog.cache import catalog_revision_bump
 from shop.catalog.models import CaseProduct, Material, ProductPhoto, Style, Variant
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
 
@@ -34,7 +37,8 @@ def colours(db):
 def build_catalog(n: int, *, phones, colours, photos_per_product: int = 2) -> list[CaseProduct]:
     """`n` active products, each with photos and a variant per (phone model, colour) pair.
 
-    Bulk inserts keep 200-product catalogs fast; photos share one stored file name.
+    Bulk inserts keep 200-product catalogs fast; photos share one stored file name. They
+    send no signals, so the catalog revision is bumped by hand, as any bulk change must.
     """
     materials, styles = list(Material.values), list(Style.values)
     products = CaseProduct.objects.bulk_create(
@@ -74,6 +78,7 @@ def build_catalog(n: int, *, phones, colours, photos_per_product: int = 2) -> li
             (pm, c) for pm in phones.values() for c in list(colours.values())[:2]
         )
     )
+    catalog_revision_bump()
     return products
 
 
@@ -172,3 +177,19 @@ def shop_products(phones, colours):
 def card_names(response) -> list[str]:
     """Product names on a catalog response, in page order."""
     return [card.name for card in response.context["cards"]]
+
+
+def stored_ids(client) -> list[int]:
+    """The product ids in the client's recently viewed cookie (signature checked)."""
+    request = HttpRequest()
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    return recently_viewed.viewed_ids(request)
+
+
+def set_recently_viewed_cookie(client, value: str) -> None:
+    """Give the client a recently viewed cookie holding `value`, signed as the shop signs."""
+    response = HttpResponse()
+    response.set_signed_cookie(recently_viewed.COOKIE_NAME, value, salt=recently_viewed.COOKIE_SALT)
+    client.cookies[recently_viewed.COOKIE_NAME] = response.cookies[
+        recently_viewed.COOKIE_NAME
+    ].value

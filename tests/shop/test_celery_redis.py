@@ -21,12 +21,21 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _forget_broker_connections() -> None:
+    # The app caches its connection and producer pools on first use, so a pool made for
+    # the in-memory broker by an earlier test would swallow our messages. Celery resets the
+    # same two attributes after a fork; there is no public call for it.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker(transactional_db):
     """A Celery worker thread consuming from Redis, with eager mode off."""
     if not REDIS_URL:
         pytest.fail("CI=true but CASEFORGE_TEST_REDIS_URL is not set: Redis is required")
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    _forget_broker_connections()
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
     try:
         with start_worker(
@@ -34,6 +43,7 @@ def redis_worker(transactional_db):
         ):
             yield
     finally:
+        _forget_broker_connections()
         app.conf.update(saved)
 
 
