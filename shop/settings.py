@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "shop",
     "shop.catalog",
@@ -164,6 +165,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "caseforge API",
     "DESCRIPTION": "Catalog and wholesale quotes for caseforge API clients.",
     "VERSION": "0.1.0",
+    # Swagger UI from the installed sidecar package, not a CDN: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Security: strict when DEBUG is off, so `manage.py check --deploy` passes.
