@@ -15,7 +15,7 @@ from tests.factories import CaseProductFactory, InquiryFactory
 
 REDIS_URL = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
 
-pytestmark = pytest.mark.skipif(
+needs_redis = pytest.mark.skipif(
     not REDIS_URL and os.environ.get("CI") != "true",
     reason="set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis",
 )
@@ -56,6 +56,7 @@ def wait_until(predicate, timeout: float = 20.0) -> bool:
     return False
 
 
+@needs_redis
 def test_inquiry_email_is_sent_by_the_worker(redis_worker):
     """A stored inquiry's staff email travels through Redis to a worker, which sends it."""
     inquiry = inquiry_create(
