@@ -11,6 +11,7 @@ from shop.catalog import recently_viewed
 from shop.catalog.cache import catalog_revision_bump
 from shop.catalog.models import CaseProduct, Material, ProductPhoto, Style, Variant
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
+from tests.shop.browser import browser  # noqa: F401  (a fixture for the browser tests)
 
 
 @pytest.fixture

@@ -1,60 +1,19 @@
-"""A real Chromium through the storefront: filter, pick a variant, ask for a quote.
-
-Needs /usr/bin/chromium. Skipped when it is missing, except with CI=true, where a missing
-browser fails the test instead of hiding it.
-"""
+"""A real Chromium through the storefront: filter, pick a variant, ask for a quote."""
 
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a
-# thread with a running loop unless told it is fine (it is: nothing here is async).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.shop.browser import needs_browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path("/tmp/caseforge-product.png")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("CI") != "true",
-        reason="/usr/bin/chromium is not installed (set CI=true to make this a failure)",
-    ),
-]
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests must run in CI")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Inside sync_playwright() this thread runs in another contextvars context, so
-            # Django opened separate connections here: close them, or PostgreSQL refuses to
-            # drop the test database at the end of the run.
-            connections.close_all()
+pytestmark = [pytest.mark.browser, needs_browser]
 
 
 def _case_photo(path: Path, colour: tuple[int, int, int]) -> None:
