@@ -46,5 +46,3 @@ def browser():
             # Django opened separate connections here: close them, or PostgreSQL refuses to
             # drop the test database at the end of the run.
             connections.close_all()
-
-
