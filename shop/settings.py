@@ -192,9 +192,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# CSV exports open in spreadsheets: never let a cell start a formula.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
-
 # Storefront tuning.
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)

@@ -123,13 +123,39 @@ class SlugManyToManyWidget(widgets.ManyToManyWidget):
         return self.separator.join(sorted(str(getattr(o, self.field)) for o in value.all()))
 
 
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    """Undo `escape_formula`, so that exporting and re-importing changes nothing."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 class StrictModelResource(resources.ModelResource):
-    """Validates many-to-many columns before a row is saved, like every other column.
+    """Validates many-to-many columns before a row is saved, like every other column, and
+    keeps exported cells from running as spreadsheet formulas.
 
     import-export only reads many-to-many columns after saving the row, where a bad value
     is an opaque error rather than a validation error; reading them up front as well puts
     the message beside the other field errors of the row.
     """
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row, **kwargs):
+        for key, value in row.items():
+            row[key] = unescape_formula(value)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -265,6 +291,7 @@ class VariantResource(StrictModelResource):
         report_skipped = True
 
     def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
         currency = row.get("currency")
         if isinstance(currency, str):
             row["currency"] = currency.strip().upper()

@@ -19,7 +19,10 @@ def inquiry_create(
     message: str = "",
     phone_model: PhoneModel | None = None,
 ) -> Inquiry:
-    """Store a wholesale inquiry and notify staff by email once it is committed."""
+    """Store a wholesale inquiry and notify staff by email once it is committed.
+
+    A failure to enqueue or send the email is logged and never undoes the inquiry.
+    """
     from .tasks import inquiry_notify_staff
 
     with transaction.atomic():
@@ -32,5 +35,8 @@ def inquiry_create(
             quantity=quantity,
             message=message,
         )
-        transaction.on_commit(lambda: inquiry_notify_staff.delay(inquiry.pk))
+        # robust: the inquiry is stored whatever happens to the mail. Without a broker the
+        # task runs right here, and a mail server that is down must not turn the shopper's
+        # confirmation into an error (staff still see the inquiry, marked "not notified").
+        transaction.on_commit(lambda: inquiry_notify_staff.delay(inquiry.pk), robust=True)
     return inquiry

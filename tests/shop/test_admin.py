@@ -594,3 +594,34 @@ def test_product_export_reimports_as_unchanged(staff_client):
     preview = _import(staff_client, CaseProduct, [row])
     result = preview.context["result"]
     assert (result.totals["skip"], result.totals["new"], result.totals["update"]) == (1, 0, 0)
+
+
+FORMULA_NAMES = [
+    "=HYPERLINK(1)",
+    "==HYPERLINK(1)",
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\t=1+1",
+]
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_export_cells_never_start_a_spreadsheet_formula(staff_client, name):
+    """A product name a spreadsheet would run as a formula is exported behind an apostrophe."""
+    CaseProductFactory(slug="risky", name=name, description=name)
+    header, row = _export(staff_client, CaseProduct)
+    exported = dict(zip(header, row, strict=True))
+    assert exported["name"] == "'" + name
+    assert exported["description"] == "'" + name
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_escaped_export_reimports_unchanged(staff_client, name):
+    """Re-importing an export with escaped formula cells leaves the product as it was."""
+    CaseProductFactory(slug="risky", name=name)
+    header, row = _export(staff_client, CaseProduct)
+    preview = _import(staff_client, CaseProduct, [dict(zip(header, row, strict=True))])
+    result = preview.context["result"]
+    assert (result.totals["skip"], result.totals["update"]) == (1, 0)
+    assert CaseProduct.objects.get(slug="risky").name == name

@@ -178,3 +178,27 @@ def test_inquiry_for_an_inactive_product_is_not_found(client, shop_products):
     response = client.post(shop_products["retired"].get_absolute_url(), valid_data())
     assert response.status_code == 404
     assert Inquiry.objects.count() == 0
+
+
+class RefusingMailBackend:
+    """A mail server that is down: every send fails like a refused SMTP connection."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server is down")
+
+
+def test_inquiry_survives_a_mail_server_that_is_down(
+    client, shop_products, settings, django_capture_on_commit_callbacks, caplog
+):
+    """With mail down the inquiry is still stored and the shopper still gets the thank-you."""
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailBackend"
+    product = shop_products["rugged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(product.get_absolute_url(), valid_data())
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert inquiry.staff_notified_at is None  # staff can find it with the "not notified" filter
+    assert "mail server is down" in caplog.text
