@@ -1,4 +1,4 @@
-"""Storefront forms: the catalog filter (GET) and the variant picker's validation."""
+"""Storefront forms: the catalog filter (GET) and its page number."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .selectors import DEFAULT_SORT, SORTS, CatalogFilters
 
 PRICE_MAX_DIGITS = 8
 SEARCH_MAX_LENGTH = 100
+PAGE_ECHO_MAX_LENGTH = 20
 
 
 def _price_field(label: str) -> forms.DecimalField:
@@ -137,6 +138,25 @@ class CatalogFilterForm(forms.Form):
             "sort": data.get("sort") or DEFAULT_SORT,
         }
 
+    def canonical_params(self) -> list[tuple[str, str]]:
+        """The filters in effect as (name, value) pairs, in field order, without defaults,
+        ignored values or parameters the form does not know (utm_*, anything else).
+
+        Two requests with the same filters give the same pairs however their query strings
+        were written: the catalog keys its cache on them and builds its page links from them.
+        """
+        selected = self.selected()
+        params = [
+            (name, str(selected[name]))
+            for name in ("q", "model", "material", "style", "colour", "min_price", "max_price")
+            if selected[name]
+        ]
+        if selected["in_stock"]:
+            params.append(("in_stock", "1"))
+        if selected["sort"] != DEFAULT_SORT:
+            params.append(("sort", str(selected["sort"])))
+        return params
+
     def notices(self) -> list[str]:
         """Plain-language notes on every ignored value, in field order."""
         notes = [str(e) for name in self.fields for e in self.errors.get(name, [])]
@@ -158,3 +178,71 @@ class CatalogFilterForm(forms.Form):
                 f.in_stock,
             )
         )
+
+
+QUICK_CHOICES = {
+    "model": None,  # any slug: see quick_canonical_params
+    "material": frozenset(Material.values),
+    "style": frozenset(Style.values),
+    "colour": None,
+}
+QUICK_IN_STOCK = frozenset({"1", "on", "true"})  # what the checkbox widget reads as ticked
+FREE_INPUT = ("q", "min_price", "max_price")
+
+
+def quick_canonical_params(data) -> list[tuple[str, str]] | None:
+    """What `canonical_params()` of a valid form on `data` would be, without building the
+    form (which costs more than serving a cached catalog page), or None when the form must
+    decide: a search text or price is given, or a material, style, sort or in-stock value
+    that the form might not take exactly as written.
+
+    Phone model and colour slugs are taken on trust, as they would need the database: the
+    catalog only uses these params to look its cache up, and the cache holds entries only
+    under params of validated forms, so a hit proves the slugs valid; on a miss it builds
+    the form. Like the form's widgets, each parameter's last value counts.
+    """
+    if any(data.get(name) for name in FREE_INPUT):
+        return None
+    params = []
+    for name, allowed in QUICK_CHOICES.items():
+        value = data.get(name)
+        if not value:
+            continue
+        if allowed is not None and value not in allowed:
+            return None
+        params.append((name, value))
+    in_stock = data.get("in_stock")
+    if in_stock:
+        if in_stock not in QUICK_IN_STOCK:
+            return None
+        params.append(("in_stock", "1"))
+    sort = data.get("sort")
+    if sort:
+        if sort not in SORTS:
+            return None
+        if sort != DEFAULT_SORT:
+            params.append(("sort", sort))
+    return params
+
+
+def requested_page(raw: str | None) -> tuple[int, list[str]]:
+    """The page number asked for by a raw `?page=` value (1 when missing), and a notice when
+    the value is no page number at all (then page 1 is shown). Whether the page exists is
+    known only with the results: see `page_beyond_end_notice`."""
+    if raw is None or raw == "":
+        return 1, []
+    try:
+        number = int(raw)
+    except ValueError:
+        shown = raw[:PAGE_ECHO_MAX_LENGTH]
+        return 1, [f"Page '{shown}' is not a number; showing page 1."]
+    if number < 1:
+        return 1, [f"Page {number} does not exist; showing page 1."]
+    return number, []
+
+
+def page_beyond_end_notice(requested: int, shown: int) -> list[str]:
+    """A notice when the requested page is past the last one, which is shown instead."""
+    if requested <= shown:
+        return []
+    return [f"Page {requested} does not exist; showing the last page ({shown})."]

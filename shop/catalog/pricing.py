@@ -25,28 +25,71 @@ class Money:
         return f"{symbol}{self.amount:.2f}" if symbol else f"{self.amount:.2f} {self.currency}"
 
 
+ACTIVE_VARIANTS = Q(is_active=True)
+
+
+def only_active(variants: Q | None) -> Q:
+    """`variants` (a condition on Variant fields; None for all) narrowed to active variants,
+    without repeating the condition when `variants` already has it at its top level."""
+    if variants is None:
+        return ACTIVE_VARIANTS
+    if (
+        variants.connector == Q.AND
+        and not variants.negated
+        and ("is_active", True) in variants.children
+    ):
+        return variants
+    return ACTIVE_VARIANTS & variants
+
+
+def across_variants(condition: Q) -> Q:
+    """`condition`, written on Variant fields, as a condition on CaseProduct across its
+    `variants` (for aggregates over the product-variant join): Q(colour=c) becomes
+    Q(variants__colour=c), with the same nesting, connectors and negations."""
+    children = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            children.append(across_variants(child))
+        elif isinstance(child, tuple):
+            lookup, value = child
+            children.append((f"variants__{lookup}", value))
+        else:
+            raise TypeError(f"across_variants() cannot rewrite {child!r}; use field lookups")
+    return Q.create(children, connector=condition.connector, negated=condition.negated)
+
+
 class RetailStrategy:
-    """Shop prices for shoppers: the variant's list price, one unit at a time."""
+    """Shop prices for shoppers: the variant's list price, one unit at a time.
+
+    The queryset methods take `variants`, a condition on Variant fields saying which
+    variants count (the catalog passes its phone model, colour and in-stock filters, so that
+    a card's price and the price filter and order all speak of the variants the shopper can
+    buy). Inactive variants never count, whatever `variants` says.
+    """
 
     def unit_price(self, variant: Variant, quantity: int = 1) -> Money:
         return Money(variant.price, variant.currency)
 
-    def annotate_from_price(self, products: QuerySet[CaseProduct]) -> QuerySet[CaseProduct]:
-        """Annotate `from_price` (the lowest active variant price) on each product."""
-        return products.annotate(
-            from_price=Min("variants__price", filter=Q(variants__is_active=True))
-        )
+    def annotate_from_price(
+        self, products: QuerySet[CaseProduct], variants: Q | None = None
+    ) -> QuerySet[CaseProduct]:
+        """Annotate `from_price`: the lowest price among the product's active variants that
+        match `variants` (all active variants when None); None when no variant matches."""
+        counted = only_active(variants)
+        return products.annotate(from_price=Min("variants__price", filter=across_variants(counted)))
 
     def filter_price_range(
         self,
         products: QuerySet[CaseProduct],
         low: Decimal | None,
         high: Decimal | None,
+        variants: Q | None = None,
     ) -> QuerySet[CaseProduct]:
-        """Products with at least one active variant priced within [low, high]."""
+        """Products with at least one active variant that matches `variants` (any active
+        variant when None) and is priced within [low, high]: one and the same variant."""
         if low is None and high is None:
             return products
-        q = Q(is_active=True)
+        q = only_active(variants)
         if low is not None:
             q &= Q(price__gte=low)
         if high is not None:

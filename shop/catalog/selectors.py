@@ -3,6 +3,11 @@
 Every function here returns products ready for a template with a fixed number of queries,
 whatever the size of the catalog: prices come from the pricing strategy's annotation, stock
 from one more aggregate over the same join, first photos from one flat query per page.
+
+On the catalog, everything a card or a filter says about variants (whether the product
+matches, its price range, its "from" price, its place in price order, its stock) is about
+the same variants: `matching_variants(filters)`, the active ones for the chosen phone model
+and colour, in stock when asked.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import CaseProduct, Colour, Feature, PhoneModel, ProductPhoto, Variant
-from .pricing import RetailStrategy
+from .pricing import ACTIVE_VARIANTS, RetailStrategy, across_variants, only_active
 
 # Columns a product card needs; the spec fields stay out of catalog queries.
 CARD_FIELDS = ("id", "name", "slug", "material")
@@ -70,16 +75,19 @@ def attach_first_photos(products: list[CaseProduct]) -> list[CaseProduct]:
     return products
 
 
-def _as_cards(products: QuerySet[CaseProduct], strategy: RetailStrategy) -> QuerySet[CaseProduct]:
-    """Annotate what a product card shows: `from_price` (via the strategy) and `stock_total`.
+def _as_cards(
+    products: QuerySet[CaseProduct], strategy: RetailStrategy, variants: Q = ACTIVE_VARIANTS
+) -> QuerySet[CaseProduct]:
+    """Annotate what a product card shows: `from_price` (via the strategy) and `stock_total`,
+    both over the active variants matching `variants` (a condition on Variant fields), in
+    one join.
 
     Photos are attached after evaluation with `attach_first_photos`.
     """
-    products = strategy.annotate_from_price(products.only(*CARD_FIELDS))
+    products = strategy.annotate_from_price(products.only(*CARD_FIELDS), variants)
+    counted = across_variants(only_active(variants))
     return products.annotate(
-        stock_total=Coalesce(
-            Sum("variants__stock_on_hand", filter=Q(variants__is_active=True)), Value(0)
-        )
+        stock_total=Coalesce(Sum("variants__stock_on_hand", filter=counted), Value(0))
     )
 
 
@@ -98,6 +106,28 @@ class CatalogFilters:
     sort: str = DEFAULT_SORT
 
 
+def matching_variants(filters: CatalogFilters) -> Q:
+    """The variants the catalog speaks of, as a condition on Variant fields: active, for the
+    chosen phone model, in the chosen colour, in stock when "in stock only" is ticked.
+
+    A product matches when one such variant exists (priced within the price range, if one is
+    given), and its card's "from" price, its place in price order and its stock are taken
+    over these variants only: "from $30" must be a price for *my* phone and colour.
+    """
+    q = ACTIVE_VARIANTS
+    if filters.phone_model is not None:
+        q &= Q(phone_model=filters.phone_model)
+    if filters.colour is not None:
+        q &= Q(colour=filters.colour)
+    if filters.in_stock:
+        q &= Q(stock_on_hand__gt=0)
+    return q
+
+
+def _narrows_variants(filters: CatalogFilters) -> bool:
+    return filters.phone_model is not None or filters.colour is not None or filters.in_stock
+
+
 def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> QuerySet[CaseProduct]:
     """Active products matching the filters, as subqueries (no joins, so no duplicates)."""
     products = CaseProduct.objects.filter(is_active=True)
@@ -106,19 +136,15 @@ def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> Que
     if filters.style:
         products = products.filter(style=filters.style)
 
-    # Phone model, colour and stock constrain the same variant: "in stock for my phone".
-    variant_q = Q()
-    if filters.phone_model is not None:
-        variant_q &= Q(phone_model=filters.phone_model)
-    if filters.colour is not None:
-        variant_q &= Q(colour=filters.colour)
-    if filters.in_stock:
-        variant_q &= Q(stock_on_hand__gt=0)
-    if variant_q:
-        variants = Variant.objects.filter(variant_q, is_active=True)
-        products = products.filter(pk__in=variants.values("product_id"))
-
-    products = strategy.filter_price_range(products, filters.min_price, filters.max_price)
+    # Phone model, colour, stock and price range constrain one and the same variant: "in
+    # stock for my phone, in my colour, within my budget".
+    variants = matching_variants(filters)
+    if filters.min_price is not None or filters.max_price is not None:
+        products = strategy.filter_price_range(
+            products, filters.min_price, filters.max_price, variants
+        )
+    elif _narrows_variants(filters):
+        products = products.filter(pk__in=Variant.objects.filter(variants).values("product_id"))
 
     for term in filters.q.split()[:SEARCH_TERMS_MAX]:
         by_phone = Variant.objects.filter(is_active=True).filter(
@@ -158,57 +184,41 @@ class _PreCountedPaginator(Paginator):
 class CatalogResult:
     page: Page
     paginator: Paginator
-    notices: list[str]
 
 
 def catalog_page(
     filters: CatalogFilters,
     strategy: RetailStrategy,
     *,
-    page: str | None,
+    page: int = 1,
     per_page: int,
 ) -> CatalogResult:
     """One page of the catalog: a cheap COUNT on the filtered ids, then the annotated page.
 
-    A missing page number means page 1; a malformed or out-of-range one is corrected (first
-    or last page) and explained in `notices`.
+    `page` (from 1) beyond the last page shows the last page; `result.page.number` says
+    which page is shown. Prices and stock are over `matching_variants(filters)`.
     """
     filtered = _filtered_products(filters, strategy)
+    variants = matching_variants(filters)
     count = filtered.count()
     if filters.sort in PRICE_SORTS:
         # Price order needs every product's price: aggregate the filtered set, take a page.
-        rows = _ordered(_as_cards(filtered, strategy), filters.sort)
+        rows = _ordered(_as_cards(filtered, strategy, variants), filters.sort)
     else:
         # Name/newest order is on indexed product columns: pick the page's ids first, so the
         # price/stock aggregate only runs over one page of products (same single query).
         rows = _ordered(filtered, filters.sort).values("pk")
     paginator = _PreCountedPaginator(rows, per_page, count)
-    number, notices = _page_number(page, paginator.num_pages)
-    page_obj = paginator.page(number)
+    page_obj = paginator.page(min(max(page, 1), paginator.num_pages))
     if not count:
         products = []
     elif filters.sort in PRICE_SORTS:
         products = list(page_obj.object_list)
     else:
         on_page = CaseProduct.objects.filter(pk__in=page_obj.object_list)
-        products = list(_ordered(_as_cards(on_page, strategy), filters.sort))
+        products = list(_ordered(_as_cards(on_page, strategy, variants), filters.sort))
     page_obj.object_list = attach_first_photos(products)
-    return CatalogResult(page=page_obj, paginator=paginator, notices=notices)
-
-
-def _page_number(page: str | None, num_pages: int) -> tuple[int, list[str]]:
-    """The page to show for a raw `?page=` value, and a notice when it had to be corrected."""
-    if page in (None, ""):
-        return 1, []
-    try:
-        number = int(page)
-    except (TypeError, ValueError):
-        return 1, [f"Page '{page[:20]}' is not a number; showing page 1."]
-    if number < 1:
-        return 1, [f"Page {number} does not exist; showing page 1."]
-    if number > num_pages:
-        return num_pages, [f"Page {number} does not exist; showing the last page ({num_pages})."]
-    return number, []
+    return CatalogResult(page=page_obj, paginator=paginator)
 
 
 # Variant columns the product page uses (PhoneModel's geometry and JSON stay unloaded).

@@ -6,11 +6,12 @@ of queries whatever the catalog size (see selectors.py). Each page answers an ht
 for its swappable region (`HX-Target: results` / `purchase`) with just that fragment.
 
 What is the same for every visitor is cached as rendered HTML under the catalog revision
-(see cache.py): the catalog's filters and results per query string, a product page's body
-per variant selection, the htmx fragments, and product cards. Those regions are rendered
-without the request, so no context processor (user, CSRF token, messages) can leak into
-them. What belongs to one visitor is rendered on every request: messages, the CSRF token of
-the wholesale inquiry form (and the whole form after a POST with errors), and the recently
+(see cache.py): the catalog's filters and results per set of valid filters and page (see
+`catalog`), a product page's body per variant selection, the htmx fragments, and product
+cards. Those regions are rendered without the request, so no context processor (user, CSRF
+token, messages) can leak into them. What belongs to one visitor is rendered on every
+request: messages, the CSRF token of the wholesale inquiry form (and the whole form after a
+POST with errors), the catalog's notices about ignored filter values, and the recently
 viewed products, kept in a signed cookie so that viewing a product writes nothing to the
 database.
 """
@@ -20,11 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,7 +41,12 @@ from shop.wholesale.services import inquiry_create
 
 from . import cache as storefront_cache
 from . import recently_viewed, selectors
-from .forms import CatalogFilterForm
+from .forms import (
+    CatalogFilterForm,
+    page_beyond_end_notice,
+    quick_canonical_params,
+    requested_page,
+)
 from .models import CaseProduct, Colour, Material, PhoneModel, Variant
 from .pricing import Money, RetailStrategy, strategy_for
 
@@ -63,7 +70,8 @@ def stock_state(quantity: int) -> StockState:
 
 
 def _card_stock_state(total: int) -> StockState:
-    # A card sums every variant, so "only N left" would mislead: it may be N for another phone.
+    # A card sums several variants (on the catalog, those matching the phone model, colour
+    # and in-stock filters), so "only N left" would mislead: it may be N for another one.
     return StockState("In stock", "in") if total > 0 else StockState("Out of stock", "out")
 
 
@@ -149,71 +157,176 @@ def cached_cards(ids: list[int], strategy: RetailStrategy, revision: str) -> dic
 @dataclass(frozen=True)
 class CatalogRegion:
     """The cached part of a catalog response: the filters and results (or, for htmx, the
-    results fragment) as HTML, with the cards and notices it shows."""
+    results fragment) as HTML, with the cards it shows and the page shown (of how many).
+
+    The HTML holds NOTICES_SLOT and NOTICES_STATUS_SLOT where the notices go: they name the
+    visitor's ignored values, so they are filled in per request (`_with_notices`) and never
+    part of the cache key."""
 
     html: SafeString
     cards: list[ProductCard]
-    notices: list[str]
+    page_number: int
+    num_pages: int
+
+
+NOTICES_SLOT = mark_safe("<!--catalog:notices-->")
+NOTICES_STATUS_SLOT = mark_safe("<!--catalog:notices-status-->")
+NOTICES_STATUS = "; some filters were ignored"
+
+
+def _filter_choices(revision: str) -> tuple[list[PhoneModel], list[Colour]]:
+    """The phone models and colours of the filter form, cached under the catalog revision:
+    the form validates every request's filters before the cache key is known."""
+    key = storefront_cache.cache_key("filter-choices", revision)
+    choices = cache.get(key)
+    if choices is None:
+        choices = (selectors.phone_models_for_filter(), selectors.colours_for_filter())
+        cache.set(key, choices, storefront_cache.ttl())
+    return choices
 
 
 def _catalog_region(
-    request: HttpRequest, strategy: RetailStrategy, fragment: bool
+    form: CatalogFilterForm, strategy: RetailStrategy, fragment: bool, page: int
 ) -> CatalogRegion:
-    form = CatalogFilterForm(
-        request.GET,
-        phone_models=selectors.phone_models_for_filter(),
-        colours=selectors.colours_for_filter(),
-    )
-    form.is_valid()
+    """Render the region for a validated form. Nothing from the request goes in but the
+    valid filters: links are built from `canonical_params()`, notices go in the slots."""
     url_for = product_url_maker()
     result = selectors.catalog_page(
-        form.filters(),
-        strategy,
-        page=request.GET.get("page"),
-        per_page=settings.CATALOG_PAGE_SIZE,
+        form.filters(), strategy, page=page, per_page=settings.CATALOG_PAGE_SIZE
     )
+    query = QueryDict(mutable=True)
+    for name, value in form.canonical_params():
+        query[name] = value
+    cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
     context = {
         "form": form,
         "selected": form.selected(),
-        "notices": [*form.notices(), *result.notices],
+        "notices_slot": NOTICES_SLOT,
+        "notices_status_slot": NOTICES_STATUS_SLOT,
         "page_obj": result.page,
         "paginator": result.paginator,
-        "cards": [product_card(p, strategy, url_for) for p in result.page.object_list],
+        "cards": cards,
         "active_filter_count": form.active_filter_count(),
         "currency": settings.SHOP_CURRENCY,
         "is_fragment": fragment,
-        "query": request.GET,  # for {% querystring %}, as there is no request in the context
+        "query": query,  # for {% querystring %}: the valid filters only, never the raw GET
     }
     template = "catalog/_results.html" if fragment else "catalog/_catalog.html"
     return CatalogRegion(
-        html=render_to_string(template, context), cards=context["cards"], notices=context["notices"]
+        html=render_to_string(template, context),
+        cards=cards,
+        page_number=result.page.number,
+        num_pages=result.paginator.num_pages,
     )
+
+
+def _is_cacheable(form: CatalogFilterForm) -> bool:
+    """Whether the region for these filters is cached: not with a search text or a price
+    bound. Those are free input (any text, any of 10^8 prices), so caching them would let a
+    flood of distinct values fill the cache, which with Redis has no entry cap; their pages
+    are rendered per request instead (the same fixed number of queries as a cache miss).
+    Everything else in the key is drawn from finite sets (phone models, colours, materials,
+    styles, sorts, existing pages)."""
+    filters = form.filters()
+    return not filters.q and filters.min_price is None and filters.max_price is None
+
+
+@dataclass(frozen=True)
+class _RegionKeys:
+    """Cache keys for one set of canonical filter params: a region per page shown, and the
+    number of pages (shared by the page and the htmx fragment)."""
+
+    revision: str
+    parts: tuple[str, ...]  # render fingerprint, page or fragment, canonical params
+    pages: str
+
+    @classmethod
+    def make(
+        cls, revision: str, strategy: RetailStrategy, fragment: bool, params: list[tuple[str, str]]
+    ) -> _RegionKeys:
+        fingerprint = storefront_cache.render_fingerprint(strategy)
+        filters = urlencode(params)
+        return cls(
+            revision=revision,
+            parts=(fingerprint, "fragment" if fragment else "page", filters),
+            pages=storefront_cache.cache_key("catalog-pages", revision, fingerprint, filters),
+        )
+
+    def region(self, number: int) -> str:
+        return storefront_cache.cache_key("catalog", self.revision, *self.parts, str(number))
+
+
+def _cached_region(keys: _RegionKeys, page: int) -> CatalogRegion | None:
+    """The cached region showing `page`, or the last page when `page` is past the end (known
+    from the cached number of pages): no page number ever needs an entry of its own."""
+    if page == 1:  # page 1 always exists, if only to say that nothing matches
+        return cache.get(keys.region(1))
+    found = cache.get_many([keys.region(page), keys.pages])
+    region = found.get(keys.region(page))
+    last = found.get(keys.pages)
+    if region is None and last is not None and page > last:
+        region = cache.get(keys.region(last))
+    return region
+
+
+def _store_region(keys: _RegionKeys, region: CatalogRegion) -> None:
+    cache.set_many(
+        {keys.region(region.page_number): region, keys.pages: region.num_pages},
+        storefront_cache.ttl(),
+    )
+
+
+def _with_notices(region: CatalogRegion, notices: list[str]) -> SafeString:
+    """The region's HTML with this request's notices in their slots (escaped)."""
+    block = render_to_string("catalog/_notices.html", {"notices": notices}) if notices else ""
+    html = region.html.replace(NOTICES_SLOT, block, 1)
+    return mark_safe(html.replace(NOTICES_STATUS_SLOT, NOTICES_STATUS if notices else "", 1))
 
 
 @require_http_methods(["GET", "HEAD"])
 def catalog(request: HttpRequest) -> HttpResponse:
+    """The catalog page, or its results fragment for htmx.
+
+    The cached region is keyed on what it shows, never on the raw query string: the valid
+    filters in a canonical order (`CatalogFilterForm.canonical_params`: ignored values,
+    defaults and unknown parameters such as utm_* left out) and the page shown (a page
+    number past the end counts as the last page). So junk in a URL makes no new cache entry,
+    and page links carry the valid filters only. Notices about ignored values are filled
+    in per request, so they always name this request's values. Searches and price ranges
+    are not cached at all (see `_is_cacheable`).
+
+    A plain request (valid choices only) is looked up with `quick_canonical_params` first,
+    without building the filter form; the form is built on a miss or when it must decide.
+    """
     strategy = strategy_for(request)
     fragment = _is_htmx_for(request, "results")
-    # Keyed by the whole query string, not only the valid filters: the region names ignored
-    # values in its notices and keeps every parameter in its pagination links.
-    key = storefront_cache.cache_key(
-        "catalog",
-        storefront_cache.catalog_revision(),
-        storefront_cache.render_fingerprint(strategy),
-        "fragment" if fragment else "page",
-        request.GET.urlencode(),
-    )
-    region = cache.get(key)
+    revision = storefront_cache.catalog_revision()
+    page, notices = requested_page(request.GET.get("page"))
+    region = keys = None
+    quick = quick_canonical_params(request.GET)
+    if quick is not None:
+        keys = _RegionKeys.make(revision, strategy, fragment, quick)
+        region = _cached_region(keys, page)
     if region is None:
-        region = _catalog_region(request, strategy, fragment)
-        cache.set(key, region, storefront_cache.ttl())
+        phone_models, colours = _filter_choices(revision)
+        form = CatalogFilterForm(request.GET, phone_models=phone_models, colours=colours)
+        form.is_valid()
+        notices = [*form.notices(), *notices]
+        if _is_cacheable(form):
+            params = form.canonical_params()
+            if params != quick:
+                keys = _RegionKeys.make(revision, strategy, fragment, params)
+                region = _cached_region(keys, page)
+            if region is None:
+                region = _catalog_region(form, strategy, fragment, page)
+                _store_region(keys, region)
+        else:
+            region = _catalog_region(form, strategy, fragment, page)
+    notices.extend(page_beyond_end_notice(page, region.page_number))
+    html = _with_notices(region, notices)
     if fragment:
-        return _vary(HttpResponse(region.html))
-    context = {
-        "catalog_html": mark_safe(region.html),
-        "cards": region.cards,
-        "notices": region.notices,
-    }
+        return _vary(HttpResponse(html))
+    context = {"catalog_html": html, "cards": region.cards, "notices": notices}
     return _vary(render(request, "catalog/catalog.html", context))
 
 
@@ -355,14 +468,16 @@ def _product_body(
 
 def _purchase_fragment(
     slug: str, model: str | None, colour: str | None, strategy: RetailStrategy
-) -> str:
-    """The picker's htmx fragment: the purchase panel and its status line."""
+) -> tuple[str, bool]:
+    """The picker's htmx fragment (the purchase panel and its status line), and whether it
+    may be cached: only a selection the product really offers is, so junk values in the
+    address cannot fill the cache."""
     detail = selectors.product_detail(slug, with_media=False)
     if detail is None:
         raise Http404("No product at this address.")
     selection = select_variant(detail.variants, model, colour)
     context = {**_purchase_context(detail, selection, strategy), "is_fragment": True}
-    return render_to_string("catalog/_purchase.html", context)
+    return render_to_string("catalog/_purchase.html", context), not selection.notices
 
 
 def _inquiry_post(
@@ -417,8 +532,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         key = storefront_cache.cache_key("purchase", revision, fingerprint, *selection_key)
         html = cache.get(key)
         if html is None:
-            html = _purchase_fragment(slug, model, colour, strategy)
-            cache.set(key, html, storefront_cache.ttl())
+            html, cacheable = _purchase_fragment(slug, model, colour, strategy)
+            if cacheable:
+                cache.set(key, html, storefront_cache.ttl())
         return _vary(HttpResponse(html))
 
     viewed = recently_viewed.viewed_ids(request)
@@ -436,7 +552,10 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # One look-up (at most two queries) for the recommended and recently viewed cards.
         cards = cached_cards([*rec_ids, *recent_ids], strategy, revision)
         body = _product_body(detail, selection, [cards[i] for i in rec_ids if i in cards], strategy)
-        cache.set(key, body, storefront_cache.ttl())
+        if not selection.notices:
+            # Only selections the product offers are cached: a bounded set per product,
+            # whatever a visitor puts in the address.
+            cache.set(key, body, storefront_cache.ttl())
     else:
         recent_ids = [i for i in viewed if i != body.product_id]
         cards = cached_cards(recent_ids, strategy, revision)

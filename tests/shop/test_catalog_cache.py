@@ -5,20 +5,24 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from html import escape
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from shop.catalog import recently_viewed
+from shop.catalog import recently_viewed, selectors, views
 from shop.catalog.cache import catalog_revision, catalog_revision_bump
+from shop.catalog.forms import CatalogFilterForm, quick_canonical_params
 from shop.catalog.models import CaseProduct, PhoneModel, Variant
 from tests.factories import FeatureFactory, ProductPhotoFactory
-from tests.shop.conftest import set_recently_viewed_cookie, stored_ids
+from tests.shop.conftest import card_names, set_recently_viewed_cookie, stored_ids
 from tests.shop.test_admin import _confirm, _import, admin_url
 from tests.shop.test_product_page import picked
 
@@ -81,6 +85,283 @@ def test_catalog_page_and_htmx_fragment_are_cached_apart(client, shop_products):
         assert fragment.lstrip().startswith('<section id="results"') and "<html" not in fragment
 
 
+# --- catalog cache keys: the valid filters, never the raw query string ---------------------
+
+HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "results"}
+NOTICES_TITLE = "Some filters were not understood:"
+
+
+def catalog_entries() -> list[str]:
+    """Keys of the catalog regions in the test's LocMemCache (filter choices and page
+    counts are cached beside them, under other kinds)."""
+    return [key for key in cache._cache if ":catalog:" in key]
+
+
+@pytest.fixture
+def count_renders(monkeypatch):
+    """How many times the catalog region was rendered (not served from the cache)."""
+    renders = []
+    real = views._catalog_region
+
+    def counting(*args, **kwargs):
+        renders.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "_catalog_region", counting)
+    return renders
+
+
+@pytest.mark.parametrize(
+    "query_strings",
+    [
+        pytest.param([f"utm_x={n}" for n in range(50)], id="50 junk values"),
+        pytest.param(
+            [f"utm_source=mail&utm_campaign=c{n}&fbclid={n}&x{n}=y" for n in range(20)],
+            id="junk names",
+        ),
+        pytest.param(
+            [
+                "material=pc&style=clear",
+                "style=clear&material=pc",
+                "material=pc&style=clear&sort=name",  # the default sort
+                "material=pc&style=clear&page=1",
+                "material=pc&style=clear&model=&colour=&in_stock=&min_price=",
+                "material=pc&style=clear&q=%20%20%20",  # blank search
+                "material=pc&style=clear&utm_medium=ad",
+            ],
+            id="same filters, written differently",
+        ),
+        pytest.param(
+            [
+                "model=pixel-8&in_stock=1",
+                "in_stock=on&model=pixel-8",
+                "in_stock=true&model=pixel-8",
+            ],
+            id="same in-stock filter",
+        ),
+        pytest.param(
+            [
+                "",
+                "model=no-such-phone",
+                "model=other-junk",
+                "colour=plaid&style=spiky",
+                "sort=bogus",
+                "min_price=abc&max_price=-1",
+                "min_price=50&max_price=10",
+                "q=" + "x" * 101,
+                "page=abc",
+                "page=-4",
+            ],
+            id="ignored values",
+        ),
+    ],
+)
+def test_equivalent_catalog_urls_share_one_cache_entry(
+    client, shop_products, count_renders, query_strings
+):
+    """URLs that show the same filters and page make one cache entry and one render,
+    whatever junk, order or ignored values they carry; the rest are served from it."""
+    first = client.get(f"{CATALOG}?{query_strings[0]}")
+    for query_string in query_strings[1:]:
+        response, queries = get_counting(client, f"{CATALOG}?{query_string}")
+        assert queries == 1  # the catalog revision
+        assert card_names(response) == card_names(first)
+    assert len(catalog_entries()) == 1
+    assert len(count_renders) == 1
+
+
+def test_junk_flood_neither_renders_nor_stores_per_request(client, shop_products, count_renders):
+    """The reviewer's case: 50 requests with distinct junk parameters, page and fragment."""
+    for n in range(50):
+        client.get(CATALOG, {f"utm_{n}": str(n)})
+        client.get(CATALOG, {"utm_x": str(n)}, headers=HTMX_RESULTS)
+    assert len(catalog_entries()) == 2  # the page and the htmx fragment
+    assert len(count_renders) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["Clear PC Shell", "Rugged Hybrid Armor", "Slim Black TPU"]),
+        ({"material": "pc"}, ["Clear PC Shell"]),
+        ({"material": "tpu"}, ["Slim Black TPU"]),
+        ({"model": "pixel-8"}, ["Clear PC Shell", "Rugged Hybrid Armor"]),
+        ({"model": "pixel-8", "colour": "blue"}, ["Rugged Hybrid Armor"]),
+        ({"in_stock": "1"}, ["Clear PC Shell", "Slim Black TPU"]),
+        ({"sort": "price"}, ["Slim Black TPU", "Clear PC Shell", "Rugged Hybrid Armor"]),
+        ({"sort": "-price"}, ["Rugged Hybrid Armor", "Clear PC Shell", "Slim Black TPU"]),
+        ({"colour": "clear", "material": "tpu"}, []),
+    ],
+)
+def test_different_valid_filters_get_their_own_cached_pages(
+    client, shop_products, params, expected
+):
+    """Each set of valid filters is cached apart and served with its own results."""
+    others = [{}, {"material": "pc"}, {"sort": "-price"}, {"model": "pixel-8", "colour": "blue"}]
+    for other in others:  # other filter sets cached first must not stand in
+        client.get(CATALOG, other)
+    for _ in range(2):
+        assert card_names(client.get(CATALOG, {**params, "utm_source": "x"})) == expected
+    assert len(catalog_entries()) == len({str(o) for o in [*others, params]})
+
+
+@pytest.mark.parametrize(
+    ("query_string", "notices"),
+    [
+        ("", []),
+        ("utm_source=x", []),
+        ("model=bar", ["Unknown phone model 'bar' was ignored."]),
+        (
+            "colour=plaid&sort=x",
+            [
+                "Unknown colour 'plaid' was ignored.",
+                "Unknown sort order 'x' was ignored; sorted by name.",
+            ],
+        ),
+        (
+            "min_price=50&max_price=10",
+            ["Minimum price (50.00) is above maximum price (10.00); the price range was ignored."],
+        ),
+        ("page=abc", ["Page 'abc' is not a number; showing page 1."]),
+        ("page=999", ["Page 999 does not exist; showing the last page (1)."]),
+        (
+            "model=foo&page=0",
+            ["Unknown phone model 'foo' was ignored.", "Page 0 does not exist; showing page 1."],
+        ),
+    ],
+)
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "htmx"])
+def test_cached_catalog_names_this_requests_ignored_values(
+    client, shop_products, query_string, notices, fragment
+):
+    """Served from an entry cached for other ignored values (or none), a page names exactly
+    the values this request had ignored, and says nothing when none were."""
+    headers = HTMX_RESULTS if fragment else {}
+    client.get(f"{CATALOG}?model=primed-phone&utm_source=y", headers=headers)  # with a notice
+    response, queries = get_counting(client, f"{CATALOG}?{query_string}", headers=headers)
+    assert queries == 1
+    body = response.content.decode()
+    if not fragment:
+        assert response.context["notices"] == notices
+    for notice in notices:
+        assert escape(notice) in body
+    assert "primed-phone" not in body
+    assert (NOTICES_TITLE in body) == bool(notices)
+    if fragment:
+        assert ("; some filters were ignored." in body) == bool(notices)
+        assert "3 cases found" in body
+    assert len(catalog_entries()) == 1
+
+
+def test_pages_past_the_end_make_no_cache_entry(client, shop_products, settings, count_renders):
+    """Any page number past the end is served from the last page's entry, with a notice."""
+    settings.CATALOG_PAGE_SIZE = 2
+    client.get(CATALOG, {"sort": "price", "page": "50"})  # cold: renders and caches page 2
+    for page in ("2", "3", "999", "1000000", str(10**30)):
+        response, queries = get_counting(client, CATALOG, {"sort": "price", "page": page})
+        assert queries == 1
+        assert card_names(response) == ["Rugged Hybrid Armor"]
+        if page != "2":
+            assert response.context["notices"] == [
+                f"Page {page} does not exist; showing the last page (2)."
+            ]
+    assert card_names(client.get(CATALOG, {"sort": "price"})) == [
+        "Slim Black TPU",
+        "Clear PC Shell",
+    ]
+    assert len(catalog_entries()) == 2  # pages 1 and 2
+    assert len(count_renders) == 2
+
+
+def test_page_links_carry_only_the_valid_filters(client, shop_products, settings):
+    """Pagination links keep the filters in effect and drop junk and ignored values."""
+    settings.CATALOG_PAGE_SIZE = 2
+    for query_string in (
+        "utm_source=mail&sort=price&model=bogus",
+        "sort=price&material=&fbclid=123",
+    ):
+        body = client.get(f"{CATALOG}?{query_string}").content.decode()
+        assert 'href="?sort=price&amp;page=2"' in body
+        for junk in ("utm_source", "fbclid", "bogus", "material="):
+            assert junk not in body.split('<nav class="pagination"', 1)[1]
+    settings.CATALOG_PAGE_SIZE = 1
+    body = client.get(f"{CATALOG}?sort=-price&utm_id=1&in_stock=on&style=").content.decode()
+    # Field order, normalised values ("on" is "1"), no empty or unknown parameters.
+    assert 'href="?in_stock=1&amp;sort=-price&amp;page=2"' in body
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "shell"}, ["Clear PC Shell"]),
+        ({"q": "Pixel"}, ["Clear PC Shell", "Rugged Hybrid Armor"]),
+        ({"min_price": "16"}, ["Clear PC Shell", "Rugged Hybrid Armor"]),
+        ({"max_price": "20.5", "material": "pc"}, ["Clear PC Shell"]),
+    ],
+)
+def test_searches_and_price_ranges_are_not_cached(client, shop_products, params, expected):
+    """Free input (search text, price bounds) is rendered per request, never stored."""
+    for _ in range(2):
+        response, queries = get_counting(client, CATALOG, params)
+        assert card_names(response) == expected
+        assert queries > 1  # rendered: count, products, photos
+    assert catalog_entries() == []
+
+
+@pytest.mark.parametrize(
+    ("query_string", "quick"),
+    [
+        ("", []),
+        ("utm_source=x&style=clear&page=3", [("style", "clear")]),
+        (
+            "sort=-price&in_stock=on&style=slim&material=tpu&colour=black&model=iphone-15",
+            [
+                ("model", "iphone-15"),
+                ("material", "tpu"),
+                ("style", "slim"),
+                ("colour", "black"),
+                ("in_stock", "1"),
+                ("sort", "-price"),
+            ],
+        ),
+        ("sort=name", []),
+        ("in_stock=true", [("in_stock", "1")]),
+        ("in_stock=", []),
+        ("colour=blue&colour=", []),  # the last value counts, as in the form
+        ("model=nope&model=iphone-14", [("model", "iphone-14")]),
+        ("material=pc&material=tpu", [("material", "tpu")]),
+        ("model=no-such-phone", [("model", "no-such-phone")]),  # on trust: see below
+        ("in_stock=0", None),
+        ("in_stock=TRUE", None),
+        ("material=PC", None),
+        ("style=spiky", None),
+        ("sort=colour", None),
+        ("q=shell", None),
+        ("q=%20", None),
+        ("min_price=5", None),
+        ("max_price=abc", None),
+    ],
+)
+def test_quick_params_agree_with_the_form(shop_products, query_string, quick):
+    """The form-free lookup params equal the validated form's whenever their slugs are
+    valid; with an unknown slug the form rejects it, so no entry is ever stored under them."""
+    data = QueryDict(query_string)
+    assert quick_canonical_params(data) == quick
+    form = CatalogFilterForm(
+        data,
+        phone_models=selectors.phone_models_for_filter(),
+        colours=selectors.colours_for_filter(),
+    )
+    form.is_valid()
+    if quick is None:
+        return
+    if "no-such-phone" in query_string:
+        assert form.canonical_params() != quick and form.notices()
+    else:
+        assert form.canonical_params() == quick
+        assert form.notices() == []
+
+
 def test_second_product_request_is_served_from_the_cache(shop_products):
     """A second view of the same product runs one query and shows the same page."""
     path = shop_products["rugged"].get_absolute_url()
@@ -110,6 +391,23 @@ def test_picker_fragment_is_cached_per_selection(client, shop_products):
         assert picked(client.get(path, {"model": "iphone-14"}, headers=htmx))[0] == "RUG-IP14-BLU"
     _, queries = get_counting(client, path, {"model": "pixel-8"}, headers=htmx)
     assert queries == 1
+
+
+def product_entries() -> list[str]:
+    return [key for key in cache._cache if ":product:" in key or ":purchase:" in key]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "picker-fragment"])
+def test_junk_picker_values_store_nothing(client, shop_products, htmx):
+    """Unknown phone models or colours in a product address are shown but never cached."""
+    path = shop_products["rugged"].get_absolute_url()
+    headers = {"HX-Request": "true", "HX-Target": "purchase"} if htmx else {}
+    for n in range(20):
+        response = client.get(path, {"model": f"junk-{n}", "colour": f"x{n}"}, headers=headers)
+        assert response.status_code == 200
+    assert product_entries() == []
+    client.get(path, {"model": "pixel-8"}, headers=headers)
+    assert len(product_entries()) == 1
 
 
 # --- invalidation -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -11,7 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.catalog.models import CaseProduct
+from shop.catalog import views
+from shop.catalog.models import CaseProduct, Variant
+from shop.catalog.pricing import RetailStrategy
+from tests.factories import VariantFactory
 from tests.shop.conftest import card_names
 
 pytestmark = pytest.mark.django_db
@@ -262,6 +266,8 @@ def _catalog_queries(client, params) -> int:
         {"model": "iphone-15", "colour": "black", "in_stock": "1", "min_price": "1"},
         {"q": "bulk iphone", "sort": "-price", "page": "2"},
         {"material": "tpu", "sort": "newest", "page": "999"},
+        {"model": "iphone-14", "colour": "blue", "max_price": "20", "sort": "price"},
+        {"model": "pixel-8", "in_stock": "1", "sort": "-price", "page": "3"},
     ],
 )
 def test_catalog_query_count_does_not_grow_with_products(client, catalog_builder, settings, params):
@@ -286,3 +292,170 @@ def test_catalog_page_query_count_is_exactly_six(
         response = client.get(CATALOG, {"sort": "price"})
     assert len(response.context["cards"]) == 24
     assert all(card.photo is not None for card in response.context["cards"])
+
+
+# --- prices, order and stock follow the phone model, colour and in-stock filters ----------
+
+
+@pytest.fixture
+def split_variants(shop_products, phones, colours):
+    """shop_products plus variants whose price and stock differ by phone model and colour.
+
+    - Slim: iPhone 15 black $15.00 (10 in stock), iPhone 14 blue $32.00 (1 in stock).
+    - Rugged: iPhone 14 blue $35.00 and Pixel 8 blue $30.00 (both out of stock), Pixel 8
+      black $40.00 (5 in stock): in stock only for Pixel 8, in black.
+    - Clear: Pixel 8 clear $20.00 (3 in stock), iPhone 14 clear $45.00 (out of stock).
+    """
+    for product, sku, phone, colour, price, stock in (
+        ("slim", "SLIM-IP14-BLU", "ip14", "blue", "32.00", 1),
+        ("rugged", "RUG-PX8-BLK", "px8", "black", "40.00", 5),
+        ("clear", "CLR-IP14-CLR", "ip14", "clear", "45.00", 0),
+    ):
+        VariantFactory(
+            product=shop_products[product],
+            sku=sku,
+            phone_model=phones[phone],
+            colour=colours[colour],
+            price=Decimal(price),
+            stock_on_hand=stock,
+        )
+    return shop_products
+
+
+def shown_cards(response) -> dict[str, tuple[str, str]]:
+    """{name: (price text, stock label)} of the cards on a catalog response."""
+    return {
+        card.name: (f"from {card.price}" if card.price else "Unavailable", card.stock.label)
+        for card in response.context["cards"]
+    }
+
+
+IN, OUT = "In stock", "Out of stock"
+
+
+@pytest.mark.parametrize("sort", ["name", "price"])  # the two query paths of catalog_page
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {SLIM: ("from $15.00", IN), RUGGED: ("from $30.00", IN), CLEAR: ("from $20.00", IN)}),
+        (
+            {"model": "iphone-14"},
+            {SLIM: ("from $32.00", IN), RUGGED: ("from $35.00", OUT), CLEAR: ("from $45.00", OUT)},
+        ),
+        ({"model": "iphone-14", "max_price": "33"}, {SLIM: ("from $32.00", IN)}),
+        ({"model": "iphone-14", "min_price": "40"}, {CLEAR: ("from $45.00", OUT)}),
+        ({"model": "pixel-8"}, {RUGGED: ("from $30.00", IN), CLEAR: ("from $20.00", IN)}),
+        ({"model": "pixel-8", "colour": "blue"}, {RUGGED: ("from $30.00", OUT)}),
+        ({"model": "pixel-8", "colour": "black"}, {RUGGED: ("from $40.00", IN)}),
+        ({"colour": "blue"}, {SLIM: ("from $32.00", IN), RUGGED: ("from $30.00", OUT)}),
+        ({"colour": "blue", "max_price": "31"}, {RUGGED: ("from $30.00", OUT)}),
+        ({"colour": "black", "min_price": "30"}, {RUGGED: ("from $40.00", IN)}),
+        (
+            {"in_stock": "1"},
+            {SLIM: ("from $15.00", IN), RUGGED: ("from $40.00", IN), CLEAR: ("from $20.00", IN)},
+        ),
+        (
+            {"in_stock": "1", "max_price": "35"},
+            {SLIM: ("from $15.00", IN), CLEAR: ("from $20.00", IN)},
+        ),
+        ({"model": "iphone-14", "in_stock": "1"}, {SLIM: ("from $32.00", IN)}),
+        ({"model": "pixel-8", "colour": "blue", "in_stock": "1"}, {}),
+    ],
+)
+def test_card_price_range_and_stock_follow_phone_model_colour_and_stock(
+    client, split_variants, sort, params, expected
+):
+    """The "from" price, the price range and the stock on a card are all about the variants
+    that match the phone model, colour and in-stock filters, never another phone's."""
+    response = client.get(CATALOG, {**params, "sort": sort})
+    assert shown_cards(response) == expected
+    assert response.context["notices"] == []
+    body = response.content.decode()
+    for price, _ in expected.values():
+        assert price in body
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # The reviewer's example: Rugged's $30 variant is for Pixel 8, its iPhone 14 one $35.
+        ({"model": "iphone-14", "max_price": "32"}, {}),
+        ({"model": "iphone-14"}, {RUGGED: ("from $35.00", OUT)}),
+        ({"model": "pixel-8", "min_price": "31"}, {}),
+        ({"colour": "blue", "max_price": "30"}, {RUGGED: ("from $30.00", OUT)}),
+    ],
+)
+def test_prices_for_another_phone_do_not_count(client, shop_products, params, expected):
+    """A variant for another phone model never makes a product match or sets its price."""
+    assert shown_cards(client.get(CATALOG, params)) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"sort": "price", "model": "iphone-14"}, [SLIM, RUGGED, CLEAR]),  # $32, $35, $45
+        ({"sort": "-price", "model": "iphone-14"}, [CLEAR, RUGGED, SLIM]),
+        ({"sort": "price", "colour": "blue"}, [RUGGED, SLIM]),  # $30, $32
+        ({"sort": "-price", "colour": "blue"}, [SLIM, RUGGED]),
+        ({"sort": "price", "in_stock": "1"}, [SLIM, CLEAR, RUGGED]),  # $15, $20, $40
+        ({"sort": "price", "model": "pixel-8", "in_stock": "1"}, [CLEAR, RUGGED]),  # $20, $40
+        ({"sort": "price"}, [SLIM, CLEAR, RUGGED]),  # $15, $20, $30: every active variant
+    ],
+)
+def test_price_sort_orders_by_the_matching_variants_price(client, split_variants, params, expected):
+    """Price order uses the lowest price among the variants matching the filters."""
+    assert card_names(client.get(CATALOG, params)) == expected
+
+
+def test_price_sort_across_pages_uses_the_matching_variants(client, split_variants, settings):
+    """Paging through price order for iPhone 14 keeps the iPhone 14 order across pages."""
+    settings.CATALOG_PAGE_SIZE = 2
+    params = {"sort": "price", "model": "iphone-14"}
+    assert card_names(client.get(CATALOG, params)) == [SLIM, RUGGED]
+    assert card_names(client.get(CATALOG, {**params, "page": "2"})) == [CLEAR]
+
+
+@pytest.mark.parametrize(
+    ("params", "rugged"),
+    [
+        ({}, IN),  # in stock for Pixel 8 in black
+        ({"model": "pixel-8"}, IN),
+        ({"colour": "black"}, IN),
+        ({"model": "iphone-14"}, OUT),  # its iPhone 14 variant is sold out
+        ({"colour": "blue"}, OUT),
+        ({"model": "pixel-8", "colour": "blue"}, OUT),
+        ({"model": "iphone-14", "in_stock": "1"}, None),  # not shown at all
+        ({"colour": "blue", "in_stock": "1"}, None),
+        ({"in_stock": "1"}, IN),
+    ],
+)
+def test_card_stock_counts_only_the_matching_variants(client, split_variants, params, rugged):
+    """A product in stock only for Pixel 8 reads "Out of stock" when filtered to iPhone 14,
+    and is left out when "in stock only" is ticked too."""
+    cards = shown_cards(client.get(CATALOG, params))
+    assert (cards[RUGGED][1] if RUGGED in cards else None) == rugged
+
+
+def test_catalog_prices_go_through_the_strategy_with_the_variant_condition(
+    client, split_variants, monkeypatch
+):
+    """The strategy prices and filters the catalog, told which variants count."""
+    calls: list[tuple[str, object]] = []
+
+    class SpyStrategy(RetailStrategy):
+        def annotate_from_price(self, products, variants=None):
+            calls.append(("annotate_from_price", variants))
+            return super().annotate_from_price(products, variants)
+
+        def filter_price_range(self, products, low, high, variants=None):
+            calls.append(("filter_price_range", variants))
+            return super().filter_price_range(products, low, high, variants)
+
+    monkeypatch.setattr(views, "strategy_for", lambda request=None: SpyStrategy())
+    params = {"model": "iphone-14", "colour": "blue", "max_price": "40", "sort": "price"}
+    response = client.get(CATALOG, params)
+    assert shown_cards(response) == {SLIM: ("from $32.00", IN), RUGGED: ("from $35.00", OUT)}
+    assert {name for name, _ in calls} == {"annotate_from_price", "filter_price_range"}
+    for _, variants in calls:
+        matched = set(Variant.objects.filter(variants).values_list("sku", flat=True))
+        assert matched == {"SLIM-IP14-BLU", "RUG-IP14-BLU"}

@@ -262,6 +262,22 @@ def test_recommendations_put_curated_first(client, phones, colours):
     assert "W unrelated" not in body
 
 
+def test_recommended_and_recent_cards_count_every_active_variant(client, shop_products):
+    """Cards outside the catalog have no phone model filter: the lowest price and the stock
+    are over all the product's active variants."""
+    slim, rugged, clear = shop_products["slim"], shop_products["rugged"], shop_products["clear"]
+    client.get(url(slim))
+    response = client.get(url(clear))  # recommends Rugged (Pixel 8); Slim seen before
+    cards = {
+        c.name: c for c in [*response.context["recommended"], *response.context["recently_viewed"]]
+    }
+    assert (str(cards[rugged.name].price), cards[rugged.name].stock.label) == (
+        "$30.00",
+        "Out of stock",
+    )
+    assert (str(cards[slim.name].price), cards[slim.name].stock.label) == ("$15.00", "In stock")
+
+
 def test_recommendations_exclude_the_product_and_are_capped(client, catalog_builder):
     """At most four recommendations are shown, never the product itself."""
     products = catalog_builder(12)
