@@ -17,13 +17,17 @@ figure is the median of several runs, printed next to its goal with PASS or MISS
 - mesh: build_case at 32 segments per corner plus STL, 3MF and GLB export (bytes).
 - peak memory (VmHWM, the kernel's high-water mark of resident memory) of a child process
   doing the full 600 DPI print export (print.png + print.pdf + preflight.json), interpreter
-  and imports included.
+  and imports included; the same export of a spec holding the largest texts a spec allows
+  (longest, 100 mm, near both limits; turned and not); and `load_artwork` of the worst kind
+  of progressive JPEG the intake accepts: 4:4:4 chroma just under its 32 MP limit (5656 x
+  5656, quality 95, ~54 MB), whose decoder holds whole-image coefficient buffers.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import platform
 import statistics
@@ -43,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from configurator.engine import compose, mesh  # noqa: E402
+from configurator.engine import spec as spec_module  # noqa: E402
 from configurator.engine.artwork import load_artwork, probe_artwork  # noqa: E402
 from configurator.engine.case import DEFAULTS, Material  # noqa: E402
 from configurator.engine.devices import get_device  # noqa: E402
@@ -247,6 +252,49 @@ _CHILD = textwrap.dedent(
 )
 
 
+def _child_peak_mb(code: str, cwd: str) -> float:
+    """Run `code` in a fresh interpreter (the repository importable); its VmHWM in MB."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{code}\n{_PEAK}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+    )
+    return int(done.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
+
+
+def _largest_texts_spec() -> str:
+    """A spec of the largest texts parse_spec accepts, each at its largest size_mm."""
+    layers = []
+    for text, rotation in (("W" * 200, 45), ("WWWWW", 0), ("WWWWW", 45),
+                           ("W" * 27 + "a" + "\u0301" * 28, 30)):  # fmt: skip
+        width, height = spec_module.text_extent_mm(text, "dejavu-sans", 1.0)
+        size = min(
+            100.0,
+            spec_module.MAX_TEXT_LENGTH_MM / width,
+            spec_module.MAX_TEXT_HEIGHT_MM / height,
+        )
+        layers.append({"type": "text", "text": text, "size_mm": int(size * 100) / 100,
+                       "x_mm": 37, "y_mm": 75, "rotation": rotation})  # fmt: skip
+    document = {"version": 1, "background": "#ffffff", "layers": layers}
+    spec_module.parse_spec(document)
+    return json.dumps(document)
+
+
+_PROGRESSIVE = textwrap.dedent(
+    """
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(1)
+    tile = (128 + rng.normal(0, 40, (512, 512, 3))).clip(0, 255).astype(np.uint8)
+    row = np.tile(tile, (1, 12, 1))[:, :5656]
+    image = Image.fromarray(np.tile(row, (12, 1, 1))[:5656], "RGB")
+    image.save("progressive.jpg", "JPEG", quality=95, progressive=True, subsampling=0)
+    """
+)
+
+
 def bench_memory(data: bytes) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         photo = Path(tmp) / "photo.jpg"
@@ -256,6 +304,22 @@ def bench_memory(data: bytes) -> list[str]:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         peak_mb = int(done.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
+        (Path(tmp) / "texts.json").write_text(_largest_texts_spec())
+        text_mb = _child_peak_mb(
+            "from configurator.engine.cli import main\n"
+            f"assert main(['print', '--device', {DEVICE!r}, '--artwork', 'photo.jpg', "
+            "'--spec', 'texts.json', '--dpi', '600', '--out', 'texts']) == 0",
+            tmp,
+        )
+        _child_peak_mb(_PROGRESSIVE, tmp)
+        progressive = Path(tmp) / "progressive.jpg"
+        progressive_mb = progressive.stat().st_size / 1e6
+        load_mb = _child_peak_mb(
+            "from configurator.engine.artwork import load_artwork\n"
+            "art = load_artwork(open('progressive.jpg', 'rb').read())\n"
+            "assert art.image.size == (5656, 5656)",
+            tmp,
+        )
         baseline = subprocess.run(
             [
                 sys.executable,
@@ -272,6 +336,11 @@ def bench_memory(data: bytes) -> list[str]:
         "peak memory, 600 dpi print export (png + pdf + preflight) in a child process",
         f"  peak RSS (VmHWM)  {peak_mb:8.1f} MB   goal < 400 MB  {verdict(peak_mb < 400)}",
         f"  of which interpreter + imports {base_mb:.1f} MB",
+        f"  largest valid texts {text_mb:6.1f} MB   goal < 400 MB  {verdict(text_mb < 400)}"
+        "  (same export, text-only spec)",
+        "peak memory, load_artwork of a progressive JPEG 5656x5656 4:4:4 "
+        f"({progressive_mb:.0f} MB file), child process",
+        f"  peak RSS (VmHWM)  {load_mb:8.1f} MB   goal < 500 MB  {verdict(load_mb < 500)}",
     ]
 
 

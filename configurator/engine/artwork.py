@@ -6,7 +6,9 @@
 2. opens the file with that format's decoder class only (no other Pillow plugin ever sees
    the bytes) and reads the declared pixel size from the header BEFORE decoding, refusing
    anything above MAX_PIXELS: 200 megapixels for JPEG, 60 for PNG and GIF, and less for
-   WebP (20) and HEIC (50), whose decoders need several bytes per pixel more;
+   WebP (20) and HEIC (50), whose decoders need several bytes per pixel more; progressive
+   JPEGs, which libjpeg cannot decode a strip at a time, are held to BUFFERED_JPEG_BYTES
+   of coefficient buffers (64 MP at 4:2:0 chroma, 32 MP at 4:4:4);
 3. decodes: JPEG through `draft()` at the coarsest DCT scale that still gives the caller
    `max_side_px`, other formats in full and then reduced by an integer box factor, a strip
    at a time; the kept image never exceeds WORKING_PIXELS, and any accepted file stays
@@ -67,6 +69,17 @@ MAX_PIXELS = {
     "WEBP": 20_000_000,
     "HEIF": 50_000_000,
 }
+# Progressive JPEGs, and sequential ones whose colour components come in separate scans,
+# cannot be decoded a strip at a time: libjpeg first reads every scan into whole-image
+# buffers of DCT coefficients, 2 bytes each, at each component's own resolution, whatever
+# scale draft() asks for. Without a limit of their own (peak RSS of load_artwork in a
+# fresh process): 100 MP progressive 4:4:4 776 MB, 150 MP 4:2:0 579 MB. They are refused
+# above this much coefficient memory: 64 MP at 4:2:0 (3 bytes per pixel), 48 at 4:2:2
+# (4), 32 at 4:4:4 (6), 96 grey (2), 24 CMYK (8). Measured at the limits: 32 MP 4:4:4
+# with a 95 MB file 431 MB (the worst kind: see bench/engine.py), 64 MP 4:2:0 331 MB,
+# 24 MP CMYK 360 MB, 96 MP grey 301 MB.
+BUFFERED_JPEG_BYTES = 192_000_000
+_MAX_JPEG_SEGMENTS = 1000  # before the first scan; real files have a few dozen
 # Largest image kept after decoding, ~144 MB as RGBA. Bigger decodes are normalized and
 # shrunk a strip at a time into an image of at most this size, so the peak is about the
 # decoded image plus this, plus the interpreter: under 500 MB for any accepted file.
@@ -204,6 +217,47 @@ def _damaged() -> ArtworkError:
     )
 
 
+def _first_scan_components(data: bytes) -> int | None:
+    """How many colour components the first scan (SOS segment) of a JPEG holds; None when
+    it is not found among the first _MAX_JPEG_SEGMENTS segments."""
+    pos, size = 2, len(data)
+    for _ in range(_MAX_JPEG_SEGMENTS):
+        if pos + 4 >= size or data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+            continue
+        if marker == 0xDA:
+            return data[pos + 4]
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2:
+            return None
+        pos += 2 + length
+    return None
+
+
+def _jpeg_buffer_bytes_per_pixel(image: ImageFile.ImageFile, data: bytes) -> float:
+    """Bytes per pixel of libjpeg's whole-image coefficient buffers for this JPEG, or 0
+    when it decodes in one pass (sequential, all components in one interleaved scan)."""
+    layers = getattr(image, "layer", None) or []
+    progressive = image.info.get("progressive") or image.info.get("progression")
+    if not progressive and layers:
+        scan = _first_scan_components(data)
+        if scan is not None and scan >= len(layers):
+            return 0.0
+    elif not progressive:
+        return 0.0
+    factors = [(max(h, 1), max(v, 1)) for _, h, v, _ in layers] or [(1, 1)]
+    h_max = max(h for h, _ in factors)
+    v_max = max(v for _, v in factors)
+    # Each component is stored at its own sampling: (h/h_max) x (v/v_max) of the pixels.
+    return 2.0 * sum(h * v for h, v in factors) / (h_max * v_max)
+
+
 def _open(data: bytes) -> tuple[str, ImageFile.ImageFile]:
     """Sniff, then parse only the header with that format's own decoder class.
 
@@ -232,6 +286,15 @@ def _open(data: bytes) -> tuple[str, ImageFile.ImageFile]:
             f"The image is too large ({width} × {height} pixels). Please upload an image of "
             f"at most {limit // 1_000_000} megapixels.",
         )
+    if fmt == "JPEG":
+        per_pixel = _jpeg_buffer_bytes_per_pixel(image, data)
+        if width * height * per_pixel > BUFFERED_JPEG_BYTES:
+            raise ArtworkError(
+                "too_large",
+                f"This progressive JPEG is too large ({width * height / 1e6:.0f} megapixels) "
+                "to open here. Please save it as a standard (baseline) JPEG, or at most "
+                f"{BUFFERED_JPEG_BYTES / per_pixel / 1e6:.0f} megapixels.",
+            )
     return fmt, image
 
 

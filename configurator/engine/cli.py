@@ -23,6 +23,7 @@ from pathlib import Path
 from .artwork import ArtworkError, load_artwork, probe_artwork
 from .case import DEFAULTS, CaseParams, Material
 from .compose import (
+    PREVIEW_FORMATS,
     PreparedArtwork,
     encode_preview,
     needed_max_side_px,
@@ -36,7 +37,6 @@ from .preflight import preflight
 from .printfile import print_files
 from .spec import DesignSpec, SpecError, default_spec, parse_spec
 
-PREVIEW_FORMATS = {".webp": "WEBP", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MESH_TEXTURE_DPI = 200
 
 
@@ -93,13 +93,17 @@ def _params(spec: DesignSpec | None) -> CaseParams:
     return DEFAULTS[spec.case.material if spec else Material.TPU]
 
 
+# A preview is for a screen: 3000 px per side is plenty and keeps memory under 400 MB.
+MAX_PREVIEW_SIDE = 3000
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
         raise BadInput(f"--size must look like 600x1200, got '{text}'") from None
-    if not (16 <= width <= 8000 and 16 <= height <= 8000):
-        raise BadInput(f"--size must be 16..8000 pixels per side, got '{text}'")
+    if not (16 <= width <= MAX_PREVIEW_SIDE and 16 <= height <= MAX_PREVIEW_SIDE):
+        raise BadInput(f"--size must be 16..{MAX_PREVIEW_SIDE} pixels per side, got '{text}'")
     return width, height
 
 

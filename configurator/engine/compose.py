@@ -14,7 +14,9 @@ one `Image.resize(box=...)` of exactly the visible part followed by a lossless t
 resize filters properly when shrinking (an affine transform only point-samples) and is
 several times faster. Any other angle goes through one `Image.transform(AFFINE)` that
 combines scale, rotation, flip and translation. Nothing is ever resized, then rotated with
-expand, then cropped.
+expand, then cropped. Text is rasterized once at the grid's scale (never more than
+TEXT_RENDER_PIXELS) and likewise transposed or affine-transformed straight into the part of
+the grid it covers.
 
 Warm rendering: `prepare()` once per artwork and `preview_scene()` once per device, size
 and case style; afterwards a placement change costs only `render_preview()`.
@@ -26,7 +28,6 @@ import io
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
@@ -44,6 +45,7 @@ from .geometry import (
     unprintable_boxes,
 )
 from .spec import (
+    FONT_FILES,
     CaseStyle,
     DesignSpec,
     Finish,
@@ -53,9 +55,8 @@ from .spec import (
     TextLayer,
     image_size_mm,
     rgba,
+    text_extent_mm,
 )
-
-FONT_FILES = {"dejavu-sans": Path(__file__).with_name("data") / "DejaVuSans.ttf"}
 
 Resample = Image.Resampling
 
@@ -268,20 +269,76 @@ def _load_font(name: str, size_px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILES[name]), size=max(size_px, 1.0))
 
 
+# Most pixels a text is rasterized into before it is placed. Pillow rasterizes a whole
+# string at once, so this bounds the memory of a text layer however large it is drawn.
+# A text within the spec's limits (MAX_TEXT_LENGTH_MM x MAX_TEXT_HEIGHT_MM, ~47 MP at
+# 600 DPI) never reaches it on a print; only a huge preview of a long text at a large
+# size does, and then the text is rasterized at a lower scale and enlarged a little.
+TEXT_RENDER_PIXELS = 64_000_000
+
+
 def _place_text(layer: TextLayer, grid: PixelGrid) -> Patch | None:
-    font = _load_font(layer.font, layer.size_mm * grid.px_per_mm)
+    """The text rasterized once at the grid's scale, then either a lossless transpose (a
+    multiple of 90 degrees) or one affine transform straight into the part of the grid it
+    covers. Pillow rasterizes the whole string unrotated (at most TEXT_RENDER_PIXELS);
+    nothing the size of the rotated text's bounding box is ever allocated."""
+    width_mm, height_mm = text_extent_mm(layer.text, layer.font, layer.size_mm)
+    ppm = grid.px_per_mm
+    area = (width_mm * ppm + 8) * (height_mm * ppm + 8)
+    shrink = min(1.0, math.sqrt(TEXT_RENDER_PIXELS / area))  # text px per grid px
+    font = _load_font(layer.font, layer.size_mm * ppm * shrink)
     left, top, right, bottom = font.getbbox(layer.text, anchor="mm")
-    # A mask symmetric about the text's anchor (its centre), so that rotating the mask
-    # about its own centre rotates the text about the anchor.
-    half_w = math.ceil(max(-left, right)) + 2
-    half_h = math.ceil(max(-top, bottom)) + 2
-    mask = Image.new("L", (2 * half_w, 2 * half_h), 0)
-    ImageDraw.Draw(mask).text((half_w, half_h), layer.text, fill=255, font=font, anchor="mm")
-    if layer.rotation % 360.0:
-        # Image.rotate turns counter-clockwise; spec rotations are clockwise.
-        mask = mask.rotate(-layer.rotation, Resample.BICUBIC, expand=True)
-    cx, cy = grid.to_px(layer.x_mm, layer.y_mm)
-    x0, y0 = round(cx - mask.width / 2), round(cy - mask.height / 2)
+    left, top, right, bottom = left - 2, top - 2, right + 2, bottom + 2  # antialiasing
+    # Text frame: text pixels with the anchor (the text's centre) at the origin. A point u
+    # of it lands on the grid at X = centre + orient @ u / shrink.
+    centre = np.array(grid.to_px(layer.x_mm, layer.y_mm))
+    orient = _orientation_matrix(layer.rotation, False, False)
+    ink = ((left, top), (right, top), (left, bottom), (right, bottom))
+    corners = np.array([centre + orient @ np.array(c) / shrink for c in ink])
+    fx0, fy0 = corners.min(axis=0)
+    fx1, fy1 = corners.max(axis=0)
+    x0, y0 = max(math.floor(fx0), 0), max(math.floor(fy0), 0)
+    x1, y1 = min(math.ceil(fx1), grid.width_px), min(math.ceil(fy1), grid.height_px)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    inv = orient.T * shrink  # grid px -> text frame: u = inv @ (X - centre)
+    box = np.array([inv @ (np.array(p) - centre) for p in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))])
+    rounded = np.rint(orient)
+    if shrink == 1.0 and np.allclose(orient, rounded, atol=1e-9):
+        # A multiple of 90 degrees: draw exactly the visible part (the text placed at a
+        # fractional offset, so nothing is resampled), then turn it losslessly.
+        u0, v0 = box.min(axis=0)
+        u1, v1 = box.max(axis=0)
+        mask = Image.new("L", (round(u1 - u0), round(v1 - v0)), 0)
+        ImageDraw.Draw(mask).text((-u0, -v0), layer.text, fill=255, font=font, anchor="mm")
+        op = _TRANSPOSE[tuple(tuple(int(v) for v in row) for row in rounded)]  # type: ignore[index]
+        if op is not None:
+            mask = mask.transpose(op)
+    else:
+        # Draw the part of the text frame that the grid box sees, then one affine
+        # transform (rotation, and enlargement when shrunk) into the grid box.
+        u0 = max(math.floor(box[:, 0].min()) - 2, math.floor(left))
+        v0 = max(math.floor(box[:, 1].min()) - 2, math.floor(top))
+        u1 = min(math.ceil(box[:, 0].max()) + 2, math.ceil(right))
+        v1 = min(math.ceil(box[:, 1].max()) + 2, math.ceil(bottom))
+        if u1 <= u0 or v1 <= v0:
+            return None
+        source = Image.new("L", (u1 - u0, v1 - v0), 0)
+        ImageDraw.Draw(source).text((-u0, -v0), layer.text, fill=255, font=font, anchor="mm")
+        # mask px s = inv @ (X - centre) - (u0, v0), with X = (x + x0, y + y0)
+        t = -inv @ centre - (u0, v0)
+        data = (
+            float(inv[0, 0]),
+            float(inv[0, 1]),
+            float(inv[0, 0] * x0 + inv[0, 1] * y0 + t[0]),
+            float(inv[1, 0]),
+            float(inv[1, 1]),
+            float(inv[1, 0] * x0 + inv[1, 1] * y0 + t[1]),
+        )
+        mask = source.transform(
+            (x1 - x0, y1 - y0), Image.Transform.AFFINE, data, Resample.BICUBIC, fillcolor=0
+        )
+        del source
     colour = rgba(layer.colour)
     patch = Image.new("RGBA", mask.size, colour[:3] + (0,))
     alpha_scale = colour[3] / 255
@@ -620,7 +677,8 @@ def render_preview(
     return out.convert("RGB")
 
 
-PREVIEW_FORMATS = ("WEBP", "PNG", "JPEG")
+# Preview file formats by file extension: the one list the command line also uses.
+PREVIEW_FORMATS = {".webp": "WEBP", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
 def encode_preview(image: Image.Image, fmt: str) -> bytes:
@@ -629,8 +687,9 @@ def encode_preview(image: Image.Image, fmt: str) -> bytes:
     WebP uses method 0 (the fastest; ~7 ms for 600x1200 against ~30 ms at method 4 on a
     photo) at quality 85; JPEG quality 88; PNG compress level 1.
     """
-    if fmt not in PREVIEW_FORMATS:
-        raise ValueError(f"preview format must be one of {', '.join(PREVIEW_FORMATS)}")
+    formats = dict.fromkeys(PREVIEW_FORMATS.values())
+    if fmt not in formats:
+        raise ValueError(f"preview format must be one of {', '.join(formats)}")
     options: dict[str, dict[str, int]] = {
         "WEBP": {"quality": 85, "method": 0},
         "JPEG": {"quality": 88},

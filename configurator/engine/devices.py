@@ -8,6 +8,7 @@ file with the same fields (one device object) describes a phone that is not buil
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -63,6 +64,8 @@ def _number(data: dict[str, Any], key: str, where: str, *, minimum: float = 0.0)
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DeviceError(f"{where}: '{key}' must be a number of millimetres")
+    if not math.isfinite(value):  # JSON files may say NaN or Infinity
+        raise DeviceError(f"{where}: '{key}' must be a finite number of millimetres")
     if value < minimum:
         raise DeviceError(f"{where}: '{key}' must be at least {minimum}")
     return float(value)
@@ -109,11 +112,14 @@ def device_from_dict(data: dict[str, Any]) -> Device:
         if opening.offset_mm + opening.length_mm > edge:
             raise DeviceError(f"{ow}: runs past the end of the {opening.side} edge")
         openings.append(opening)
+    year = data.get("release_year") or 0
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise DeviceError(f"{where}: 'release_year' must be a whole number")
     return Device(
         slug=slug,
         brand=str(data.get("brand", "")),
         name=str(data.get("name", slug)),
-        release_year=int(data.get("release_year") or 0),
+        release_year=year,
         height_mm=height,
         width_mm=width,
         depth_mm=depth,
@@ -142,7 +148,12 @@ def get_device(slug_or_path: str) -> Device:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DeviceError(f"cannot read device file {path}: {exc}") from exc
-        return device_from_dict(data)
+        try:
+            return device_from_dict(data)
+        except DeviceError:
+            raise
+        except (TypeError, ValueError) as exc:  # e.g. "openings" that is not a list
+            raise DeviceError(f"device file {path}: {exc}") from exc
     raise DeviceError(
         f"unknown device '{slug_or_path}'; use one of: {', '.join(table)} or a JSON file"
     )

@@ -243,16 +243,6 @@ def printable_mask(layout: PrintLayout, grid: PixelGrid) -> Image.Image:
     return Image.fromarray(mask, "L")
 
 
-def trim_mask(layout: PrintLayout, grid: PixelGrid) -> Image.Image:
-    """The finished case back: inside the trim line and outside the camera hole (mode "L")."""
-    return Image.fromarray(cut_out(coverage(layout.trim, grid), layout.keepout, grid), "L")
-
-
-def shape_mask(rect: RoundedRect, grid: PixelGrid) -> Image.Image:
-    """One rounded rectangle as an "L" mask on `grid` (e.g. the keep-out or the safe zone)."""
-    return Image.fromarray(coverage(rect, grid), "L")
-
-
 def _box(rect: RoundedRect, grid: PixelGrid) -> tuple[int, int, int, int]:
     """Whole-pixel bounding box of `rect` on `grid`, clipped to it."""
     x0, y0 = grid.to_px(rect.x_mm, rect.y_mm)

@@ -10,9 +10,10 @@ built-in sRGB profile (`ImageCms.createProfile("sRGB")`), whose creation date is
 so that the same input always gives the same bytes.
 
 PDF: one page of exactly (outline + 2 x bleed) mm, the raster drawn edge to edge with its
-alpha as a soft mask, then the cut path (case outline and camera hole) stroked 0.25 pt in
-the Separation colour space "CutContour" with overprint on, so the cutter finds it and
-the press does not print it. ReportLab runs in invariant mode (fixed dates and IDs).
+alpha as a soft mask and its colour in an ICCBased space holding that same sRGB profile,
+then the cut path (case outline and camera hole) stroked 0.25 pt in the Separation colour
+space "CutContour" with overprint on, so the cutter finds it and the press does not print
+it. ReportLab runs in invariant mode (fixed dates and IDs).
 """
 
 from __future__ import annotations
@@ -142,11 +143,12 @@ class _FlateImage(pdfdoc.PDFImageXObject):
     drawing below follow `Canvas.drawImage` step by step.
     """
 
-    def __init__(self, name: str, image: Image.Image) -> None:
+    def __init__(self, name: str, image: Image.Image, colour_space=None) -> None:
         super().__init__(name)
         self.width, self.height = image.size
         self.bitsPerComponent = 8
         self.colorSpace = "DeviceRGB" if image.mode == "RGB" else "DeviceGray"
+        self.colourSpaceObject = colour_space  # e.g. [/ICCBased ref]; else the device space
         self.colours = len(image.mode)
         self.streamContent = _deflate_up(image, PNG_COMPRESS_LEVEL)
         self.mask = None
@@ -159,7 +161,7 @@ class _FlateImage(pdfdoc.PDFImageXObject):
         entries["Width"] = self.width
         entries["Height"] = self.height
         entries["BitsPerComponent"] = self.bitsPerComponent
-        entries["ColorSpace"] = pdfdoc.PDFName(self.colorSpace)
+        entries["ColorSpace"] = self.colourSpaceObject or pdfdoc.PDFName(self.colorSpace)
         entries["Filter"] = pdfdoc.PDFName("FlateDecode")
         entries["DecodeParms"] = pdfdoc.PDFDictionary(
             {"Predictor": 15, "Colors": self.colours, "BitsPerComponent": 8, "Columns": self.width}
@@ -169,11 +171,27 @@ class _FlateImage(pdfdoc.PDFImageXObject):
         return stream.format(document)
 
 
+def _srgb_colour_space(doc) -> pdfdoc.PDFArray:
+    """[/ICCBased <stream>]: the pinned sRGB profile (the one print.png carries), so the
+    PDF's pixels are tagged sRGB too rather than left as device-dependent DeviceRGB."""
+    profile = pdfdoc.PDFStream(
+        pdfdoc.PDFDictionary(
+            {
+                "N": 3,
+                "Alternate": pdfdoc.PDFName("DeviceRGB"),
+                "Filter": pdfdoc.PDFName("FlateDecode"),
+            }
+        ),
+        content=zlib.compress(SRGB_PROFILE, 9),
+    )
+    return pdfdoc.PDFArray([pdfdoc.PDFName("ICCBased"), doc.Reference(profile, "caseforge-srgb")])
+
+
 def _draw_raster(canvas: Canvas, raster: Image.Image, width_pt: float, height_pt: float) -> None:
     """Draw the RGBA raster over the whole page with its alpha as a soft mask."""
-    image = _FlateImage("caseforge-print", raster.convert("RGB"))
-    smask = _FlateImage("caseforge-print-alpha", raster.getchannel("A"))
     doc = canvas._doc
+    image = _FlateImage("caseforge-print", raster.convert("RGB"), _srgb_colour_space(doc))
+    smask = _FlateImage("caseforge-print-alpha", raster.getchannel("A"))
     name = doc.getXObjectName(image.name)
     canvas._setXObjects(image)
     doc.Reference(image, name)

@@ -19,7 +19,9 @@ Shape of version 1 (every field but "version" may be left out; defaults are show
 Coordinates are millimetres on the back outline (the trim line) seen from behind the case:
 origin at its top-left corner, x to the right, y down. Rotation is in degrees, clockwise
 as seen. A text's `size_mm` is the font's em size (capital letters are about 0.73 of it).
-An image is flipped in its own frame before it is rotated.
+An image is flipped in its own frame before it is rotated. A text may have up to 200
+characters, and its ink, unrotated, may be at most MAX_TEXT_LENGTH_MM (560) long and
+MAX_TEXT_HEIGHT_MM (150) tall.
 
 `parse_spec` validates everything and raises SpecError naming the field path, e.g.
 "layers[1].rotation: must be a number". The dataclasses are frozen; `spec_to_dict` gives
@@ -34,7 +36,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+from PIL import ImageFont
 
 from .case import Material
 from .geometry import PrintLayout
@@ -43,12 +49,37 @@ SPEC_VERSION = 1
 MAX_LAYERS = 20
 MAX_TEXT_CHARS = 200
 COORD_LIMIT_MM = 500.0
-FONTS = ("dejavu-sans",)
+FONT_FILES = {"dejavu-sans": Path(__file__).with_name("data") / "DejaVuSans.ttf"}
+FONTS = tuple(FONT_FILES)
+# Largest ink box of one text layer, in its own frame (before rotation). The largest print
+# of a built-in phone has a 186 mm diagonal (iPhone 8 Plus, bleed included), so at most a
+# third of a text three times that long can ever show on a case; the cap also keeps the
+# rasterized text under ~47 megapixels at 600 DPI. Text is at most ~1.3 em tall, so 150 mm
+# admits the largest size_mm; only piles of combining accents reach it.
+MAX_TEXT_LENGTH_MM = 560.0
+MAX_TEXT_HEIGHT_MM = 150.0
+_REFERENCE_FONT_PX = 1000
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 
 class SpecError(ValueError):
     """A design spec is invalid; the message starts with the path of the field at fault."""
+
+
+@cache
+def _reference_font(name: str) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILES[name]), size=_REFERENCE_FONT_PX)
+
+
+def text_extent_mm(text: str, font: str, size_mm: float) -> tuple[float, float]:
+    """Width and height (mm) of the ink of `text` set in `font` at `size_mm`, unrotated.
+
+    Measured once at a large reference size and scaled (glyph layout only, nothing is
+    rasterized), so it costs well under a millisecond even for 200 characters.
+    """
+    left, top, right, bottom = _reference_font(font).getbbox(text, anchor="mm")
+    scale = size_mm / _REFERENCE_FONT_PX
+    return (right - left) * scale, (bottom - top) * scale
 
 
 class Finish(StrEnum):
@@ -277,11 +308,26 @@ def _parse_layer(value: Any, path: str) -> Layer:
         font = _string(data, "font", path, FONTS[0])
         if font not in FONTS:
             raise _fail(f"{path}.font", "must be one of " + ", ".join(f'"{f}"' for f in FONTS))
+        size = _number(data, "size_mm", path, 6.0, 0.5, 100.0)
+        width, height = text_extent_mm(text, font, size)
+        if width > MAX_TEXT_LENGTH_MM:
+            raise _fail(
+                f"{path}.text",
+                f"is {width:.0f} mm long at size_mm {size:g}; at most "
+                f"{MAX_TEXT_LENGTH_MM:g} mm is allowed (shorten the text or lower size_mm)",
+            )
+        if height > MAX_TEXT_HEIGHT_MM:
+            raise _fail(
+                f"{path}.text",
+                f"is {height:.0f} mm tall at size_mm {size:g}; at most "
+                f"{MAX_TEXT_HEIGHT_MM:g} mm is allowed (remove stacked accents or lower "
+                "size_mm)",
+            )
         return TextLayer(
             text=text,
             x_mm=_number(data, "x_mm", path, None, -COORD_LIMIT_MM, COORD_LIMIT_MM),
             y_mm=_number(data, "y_mm", path, None, -COORD_LIMIT_MM, COORD_LIMIT_MM),
-            size_mm=_number(data, "size_mm", path, 6.0, 0.5, 100.0),
+            size_mm=size,
             colour=_colour(data, "colour", path, "#000000"),
             font=font,
             rotation=_number(data, "rotation", path, 0.0, -3600.0, 3600.0),

@@ -6,12 +6,14 @@ Everything is built in memory from code, so the tests need no fixture files.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 
 import numpy as np
 from PIL import Image
 
+from configurator.engine import spec
 from configurator.engine.artwork import PRESS_CMYK_PROFILE
 
 
@@ -197,3 +199,45 @@ def avif() -> bytes | None:
         return encode(solid((10, 20, 30)), "AVIF")
     except (KeyError, OSError, ValueError):
         return None
+
+
+def jpeg_declaring(
+    width: int,
+    height: int,
+    *,
+    progressive: bool = False,
+    components: int = 3,
+    sampling: int = 0x22,
+    scan_components: int | None = None,
+) -> bytes:
+    """A JPEG header (SOF and the first SOS, no pixel data) declaring width x height.
+
+    `sampling` is the first component's factors (0x22 = 4:2:0 chroma, 0x11 = 4:4:4; the
+    others are 1x1); `scan_components` is how many components the first scan holds
+    (default all: one interleaved scan). Enough for the header-only checks, which must
+    refuse or accept it without decoding anything.
+    """
+    frame = struct.pack(">BHHB", 8, height, width, components) + b"".join(
+        bytes([i + 1, sampling if i == 0 else 0x11, 0]) for i in range(components)
+    )
+    ns = components if scan_components is None else scan_components
+    scan = bytes([ns]) + b"".join(bytes([i + 1, 0]) for i in range(ns)) + b"\x00\x3f\x00"
+    sof = b"\xff\xc2" if progressive else b"\xff\xc0"
+    return (
+        b"\xff\xd8"
+        + sof
+        + struct.pack(">H", 2 + len(frame))
+        + frame
+        + b"\xff\xda"
+        + struct.pack(">H", 2 + len(scan))
+        + scan
+        + b"\x00" * 64
+        + b"\xff\xd9"
+    )
+
+
+def largest_text_size_mm(text: str) -> float:
+    """The largest size_mm (to 0.01) at which `text` still passes parse_spec."""
+    width, height = spec.text_extent_mm(text, "dejavu-sans", 1.0)
+    size = min(100.0, spec.MAX_TEXT_LENGTH_MM / width, spec.MAX_TEXT_HEIGHT_MM / height)
+    return math.floor(size * 100) / 100

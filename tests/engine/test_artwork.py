@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 
 import numpy as np
@@ -95,6 +96,8 @@ def test_heic_is_accepted_when_pillow_heif_is_installed():
     """HEIC decodes through pillow-heif (registered only when importable)."""
     data = corpus.heic()
     if data is None or aw._HeifImageFile is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pillow-heif with an HEVC encoder is required in CI (pip extra 'heic')")
         pytest.skip("pillow-heif with an HEVC encoder is not installed")
     art = load_artwork(data)
     assert art.facts.format == "HEIF" and art.image.size == (64, 48)
@@ -275,6 +278,94 @@ def test_jpeg_over_60_megapixels_is_accepted_by_decoding_smaller():
     art = load_artwork(data, 2000)
     assert art.image.size == (2400, 1675)
     assert art.image.width * art.image.height <= aw.WORKING_PIXELS
+
+
+# --- progressive and multi-scan JPEGs: whole-image coefficient buffers ------------------
+
+DECLARED = {  # header-only files: (declaration, accepted?, limit in the message)
+    "baseline 4:2:0 196 MP": (corpus.jpeg_declaring(14000, 14000), True, None),
+    "baseline grey 196 MP": (
+        corpus.jpeg_declaring(14000, 14000, components=1, sampling=0x11),
+        True,
+        None,
+    ),
+    "progressive 4:2:0 196 MP": (corpus.jpeg_declaring(14000, 14000, progressive=True), False, 64),
+    "progressive 4:4:4 36 MP": (
+        corpus.jpeg_declaring(6000, 6000, progressive=True, sampling=0x11),
+        False,
+        32,
+    ),
+    "progressive CMYK 25 MP": (
+        corpus.jpeg_declaring(5000, 5000, progressive=True, components=4, sampling=0x11),
+        False,
+        24,
+    ),
+    "progressive grey 100 MP": (
+        corpus.jpeg_declaring(10000, 10000, progressive=True, components=1, sampling=0x11),
+        False,
+        96,
+    ),
+    "progressive 4:2:0 64 MP": (corpus.jpeg_declaring(8000, 8000, progressive=True), True, None),
+    "progressive 4:4:4 32 MP": (
+        corpus.jpeg_declaring(5656, 5656, progressive=True, sampling=0x11),
+        True,
+        None,
+    ),
+    "sequential, one component per scan, 100 MP": (
+        corpus.jpeg_declaring(10000, 10000, scan_components=1),
+        False,
+        64,
+    ),
+}
+
+
+@pytest.mark.parametrize("data, accepted, limit", DECLARED.values(), ids=DECLARED.keys())
+def test_jpeg_needing_whole_image_buffers_has_a_lower_limit_by_sampling(data, accepted, limit):
+    """Progressive (and non-interleaved) JPEGs are refused from the header once libjpeg's
+    coefficient buffers (2 bytes x components at their sampling) would pass the budget;
+    the message names the file's size and the limit for its kind, in megapixels."""
+    if accepted:
+        probe = probe_artwork(data)
+        assert probe.width_px * probe.height_px > 30_000_000
+        return
+    with pytest.raises(ArtworkError) as caught:
+        probe_artwork(data)
+    message = str(caught.value)
+    assert caught.value.code == "too_large"
+    assert message.startswith("This progressive JPEG is too large (")
+    assert f"standard (baseline) JPEG, or at most {limit} megapixels." in message
+    assert "\n" not in message
+
+
+def test_progressive_limit_applies_to_real_files_by_their_sampling(monkeypatch):
+    """With the budget set to exactly a 64x48 4:2:0 file's buffers (3 bytes per pixel), that
+    file loads, a 4:4:4 one (6 bytes per pixel) is refused, and baseline files of any
+    sampling ignore the budget: they decode a strip at a time."""
+    photo = corpus.photo((64, 48))
+    progressive_420 = corpus.encode(photo, "JPEG", progressive=True, subsampling=2)
+    progressive_444 = corpus.encode(photo, "JPEG", progressive=True, subsampling=0)
+    baseline_444 = corpus.encode(photo, "JPEG", subsampling=0)
+    monkeypatch.setattr(aw, "BUFFERED_JPEG_BYTES", 64 * 48 * 3)
+    assert load_artwork(progressive_420).image.size == (64, 48)
+    with pytest.raises(ArtworkError) as caught:
+        load_artwork(progressive_444)
+    assert caught.value.code == "too_large" and "progressive" in str(caught.value)
+    monkeypatch.setattr(aw, "BUFFERED_JPEG_BYTES", 64 * 48 * 3 - 1)
+    with pytest.raises(ArtworkError):
+        probe_artwork(progressive_420)
+    monkeypatch.setattr(aw, "BUFFERED_JPEG_BYTES", 1)
+    assert load_artwork(baseline_444).image.size == (64, 48)
+
+
+def test_first_scan_components_are_read_from_the_markers():
+    """One interleaved scan holds every component; a multi-scan file's first holds fewer."""
+    photo = corpus.photo((64, 48))
+    assert aw._first_scan_components(corpus.encode(photo, "JPEG")) == 3
+    assert aw._first_scan_components(corpus.encode(photo.convert("L"), "JPEG")) == 1
+    assert aw._first_scan_components(corpus.jpeg_declaring(64, 48, scan_components=1)) == 1
+    assert aw._first_scan_components(b"\xff\xd8\xff\xe0\x00") is None  # cut short
+    endless = b"\xff\xd8" + b"\xff\xfe\x00\x02" * (aw._MAX_JPEG_SEGMENTS + 1)
+    assert aw._first_scan_components(endless) is None
 
 
 def _mutations(seed: int) -> bytes:

@@ -151,6 +151,54 @@ def test_bad_spec_message_names_the_file_and_field(files):
     assert "bad-spec.json: layers[0].rotation: must be a number" in done.stderr
 
 
+def test_text_too_long_for_any_case_exits_2_naming_the_field(files):
+    """A 200-character text at 30 mm (5.9 m of ink) is bad input, not an internal error:
+    exit 2 and one line naming the field, for every command that reads the spec."""
+    layer = {"type": "text", "text": "W" * 200, "x_mm": 30, "y_mm": 60, "size_mm": 30,
+             "rotation": 45}  # fmt: skip
+    (files / "long.json").write_text(json.dumps({"version": 1, "layers": [layer]}))
+    for args in (
+        ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "p.png"),
+        ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--dpi", "600", "--out", "o"),
+    ):
+        done = run(*args, "--spec", "long.json", cwd=files)
+        assert done.returncode == 2, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert done.stderr.startswith("error: long.json: layers[0].text: is ")
+        assert "mm long at size_mm 30; at most 560 mm is allowed" in done.stderr
+
+
+DEVICE = {
+    "slug": "my-phone", "height_mm": 150, "width_mm": 72, "depth_mm": 8, "corner_radius_mm": 9,
+    "camera": {"x_mm": 6, "y_mm": 6, "width_mm": 20, "height_mm": 20, "corner_radius_mm": 5},
+    "openings": [{"side": "right", "offset_mm": 30, "length_mm": 10, "height_mm": 3}],
+}  # fmt: skip
+NOT_FINITE = {
+    "NaN corner radius": (("corner_radius_mm",), "NaN", "'corner_radius_mm' must be a finite"),
+    "Infinity width": (("width_mm",), "Infinity", "'width_mm' must be a finite"),
+    "-Infinity camera x": (("camera", "x_mm"), "-Infinity", "camera: 'x_mm' must be a finite"),
+    "NaN opening offset": (("openings", 0, "offset_mm"), "NaN", "opening 0: 'offset_mm' must"),
+    "NaN release year": (("release_year",), "NaN", "'release_year' must be a whole number"),
+    "openings not a list": (("openings",), "5", "device file my-phone.json: "),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path, literal, message", NOT_FINITE.values(), ids=NOT_FINITE.keys())
+def test_device_file_with_nan_or_infinity_exits_2_naming_the_field(files, path, literal, message):
+    """JSON files may hold NaN and Infinity: a device file with one is bad input (exit 2,
+    one line naming the field), never an internal error or a silently accepted device."""
+    device = json.loads(json.dumps(DEVICE))
+    target = device
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = "@@"
+    (files / "my-phone.json").write_text(json.dumps(device).replace('"@@"', literal))
+    done = run("preflight", "--device", "my-phone.json", "--artwork", "photo.jpg", cwd=files)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert message in done.stderr
+
+
 def test_mesh_writes_stl_3mf_and_glb(files):
     """mesh writes case.stl, case.3mf and case.glb through the mesh module's API."""
     done = run("mesh", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "m", cwd=files)
@@ -159,3 +207,16 @@ def test_mesh_writes_stl_3mf_and_glb(files):
     assert set(names) == {"case.stl", "case.3mf", "case.glb"}
     assert all(size > 1000 for size in names.values())
     assert (files / "m" / "case.glb").read_bytes()[:4] == b"glTF"
+
+
+def test_preview_size_beyond_a_screen_is_refused(tmp_path):
+    """A preview larger than 3000 px per side is bad input (exit 2), not a memory hog."""
+    art = tmp_path / "a.png"
+    Image.new("RGB", (64, 64), "red").save(art)
+    result = subprocess.run(
+        [sys.executable, "-m", "configurator.engine", "preview", "--device", "iphone-15",
+         "--artwork", str(art), "--size", "3001x600", "--out", str(tmp_path / "p.png")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "3000" in result.stderr

@@ -12,7 +12,7 @@ from configurator.engine import compose
 from configurator.engine.artwork import load_artwork
 from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.devices import get_device
-from configurator.engine.geometry import layout_for, print_grid
+from configurator.engine.geometry import PixelGrid, layout_for, print_grid
 from configurator.engine.spec import (
     CaseStyle,
     DesignSpec,
@@ -142,6 +142,61 @@ def test_text_is_centred_on_its_point_and_turns_with_rotation(rotation, wide):
     )
     assert centre == pytest.approx((37.45, 80), abs=1.0)
     assert max(width, height) / PPM == pytest.approx(12 * 3.3, rel=0.25)  # "HELLO" ~3.3 em
+
+
+def _text_alpha(layer: TextLayer, grid: PixelGrid) -> np.ndarray:
+    """The text's alpha placed on the whole of `grid`."""
+    out = Image.new("L", grid.size, 0)
+    patch = compose.place_layer(layer, {}, LAYOUT, grid)
+    if patch is not None:
+        out.paste(patch.image.getchannel("A"), (patch.left, patch.top))
+    return np.asarray(out, np.int16)
+
+
+@pytest.mark.parametrize("rotation", [0, 30, 90, -135, 180])
+def test_text_cut_by_the_grid_edge_equals_the_same_part_of_the_whole_text(rotation):
+    """Only the part of a text that lands on the grid is drawn, and it is exactly that part
+    of the text drawn on a grid large enough to hold all of it."""
+    layer = TextLayer("Caseforge Ågj", -0.7, 40.7, size_mm=9, rotation=rotation)
+    small = print_grid(LAYOUT, DPI)
+    # The same scale and pixel alignment, 200 px larger on every side.
+    large = PixelGrid(small.width_px + 400, small.height_px + 400, small.px_per_mm,
+                      small.origin_x_mm - 200 / PPM, small.origin_y_mm - 200 / PPM)  # fmt: skip
+    whole = _text_alpha(layer, large)
+    cut = _text_alpha(layer, small)
+    assert whole[:, :200].max() == 255  # the text really runs off the small grid's left edge
+    inside = whole[200 : 200 + small.height_px, 200 : 200 + small.width_px]
+    assert np.abs(inside - cut).max() <= 1
+    patch = compose.place_layer(layer, {}, LAYOUT, small)
+    assert patch.left >= 0 and patch.top >= 0
+    assert patch.left + patch.image.width <= small.width_px
+    assert patch.top + patch.image.height <= small.height_px
+
+
+def test_text_too_large_to_rasterize_whole_is_drawn_smaller_and_enlarged(monkeypatch):
+    """Past TEXT_RENDER_PIXELS a text is rasterized at a lower scale and enlarged into the
+    grid: still centred on its point at its size, with far fewer pixels drawn."""
+    sizes = []
+    load_font = compose._load_font
+    monkeypatch.setattr(compose, "_load_font", lambda n, px: sizes.append(px) or load_font(n, px))
+    layer = TextLayer("HELLO", 37.45, 80, size_mm=12, colour="#ffffff", rotation=20)
+    full = _text_alpha(layer, print_grid(LAYOUT, DPI))
+    monkeypatch.setattr(compose, "TEXT_RENDER_PIXELS", 2_000)
+    reduced = _text_alpha(layer, print_grid(LAYOUT, DPI))
+    assert sizes[0] == pytest.approx(12 * PPM) and sizes[1] < sizes[0] * 0.6
+    rows, cols = np.nonzero(full > 128)
+    rows2, cols2 = np.nonzero(reduced > 128)
+    assert (cols2.mean(), rows2.mean()) == pytest.approx((cols.mean(), rows.mean()), abs=1.5)
+    assert (np.ptp(cols2), np.ptp(rows2)) == pytest.approx((np.ptp(cols), np.ptp(rows)), abs=3)
+
+
+def test_text_far_larger_than_any_spec_allows_still_renders_in_bounded_time():
+    """Built directly (parse_spec would refuse it), a 200-character text at 100 mm, turned,
+    renders into the preview grid without allocating anything near its full size."""
+    layer = TextLayer("W" * 200, 37, 75, size_mm=100, rotation=45)  # ~20 m long
+    grid = compose.preview_scene(LAYOUT, 600, 1200, CaseStyle()).grid
+    patch = compose.place_layer(layer, {}, LAYOUT, grid)
+    assert patch.image.width <= grid.width_px and patch.image.height <= grid.height_px
 
 
 def test_opacity_blends_with_what_is_below():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import zlib
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from configurator.engine import compose, printfile
 from configurator.engine.artwork import load_artwork
 from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.devices import get_device
-from configurator.engine.geometry import layout_for
+from configurator.engine.geometry import layout_for, print_grid
 from configurator.engine.spec import DesignSpec, ImageLayer, TextLayer
 
 from . import corpus
@@ -89,34 +91,157 @@ def test_pdf_cut_line_is_on_a_cutcontour_separation():
     assert b"/OP true" in pdf
 
 
+def need(tool: str) -> str:
+    """The path of a poppler-utils tool. Missing: a skip on a workstation, a failure in CI
+    (which installs poppler-utils), so these checks never silently stop running there."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} (poppler-utils) is required in CI")
+        pytest.skip(f"{tool} (poppler-utils) is not installed")
+    return path
+
+
+def render_pdf(pdf: bytes, tmp_path, *options: str) -> np.ndarray:
+    """The page rendered by poppler's pdftoppm with `options`, as an RGB float array."""
+    (tmp_path / "p.pdf").write_bytes(pdf)
+    command = [need("pdftoppm"), *options, "-png", "-singlefile"]
+    subprocess.run([*command, str(tmp_path / "p.pdf"), str(tmp_path / "p")], check=True)
+    return np.asarray(Image.open(tmp_path / "p.png").convert("RGB"), np.float64)
+
+
+def block_raster(dpi: int, block: int = 16) -> Image.Image:
+    """A print-sized RGBA raster of random colour blocks, each opaque, half or fully
+    transparent: no symmetry, no smooth area, so any misplaced pixel shows."""
+    width, height = print_grid(LAYOUT, dpi).size
+    rng = np.random.default_rng(7)
+    rows, cols = -(-height // block), -(-width // block)
+    colour = rng.integers(0, 256, (rows, cols, 3), dtype=np.uint8)
+    alpha = rng.choice(np.array([0, 128, 255, 255, 255], np.uint8), (rows, cols, 1))
+    blocks = np.concatenate([colour, alpha], axis=2).repeat(block, 0).repeat(block, 1)
+    return Image.fromarray(np.ascontiguousarray(blocks[:height, :width]), "RGBA")
+
+
+def on_paper(image: Image.Image) -> np.ndarray:
+    paper = Image.new("RGB", image.size, (255, 255, 255))
+    paper.paste(image, (0, 0), image)
+    return np.asarray(paper, np.float64)
+
+
+def same_picture(page: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether a rendered page shows `expected` (same size, both RGB arrays).
+
+    A renderer may place the picture up to a pixel off and blend the pixels either side of
+    an edge, so: the best alignment within 4 px must be at most 1 px off, and with each
+    pixel compared to its nearest match within 1 px, three quarters must agree within 4
+    levels. A shift of 2 px or more, a mirror image, swapped channels, an ignored alpha
+    channel or a 1 % scale error each fail it (see the test below)."""
+    h, w = expected.shape[:2]
+    r = 4
+    core = expected[r : h - r, r : w - r]
+    offsets = [(dx, dy) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
+    errors = [
+        np.abs(page[r + dy : h - r + dy, r + dx : w - r + dx] - core).mean() for dx, dy in offsets
+    ]
+    dx, dy = offsets[int(np.argmin(errors))]
+    nearest = np.full((h - 2, w - 2), np.inf)
+    for ny in (-1, 0, 1):
+        for nx in (-1, 0, 1):
+            shifted = expected[1 + ny : h - 1 + ny, 1 + nx : w - 1 + nx]
+            nearest = np.minimum(nearest, np.abs(page[1 : h - 1, 1 : w - 1] - shifted).mean(axis=2))
+    return max(abs(dx), abs(dy)) <= 1 and float(np.percentile(nearest, 75)) <= 4
+
+
 def test_pdf_shows_the_raster_where_it_belongs(tmp_path):
-    """Rendered back with pdftoppm, the page shows the raster over paper, pixel for pixel."""
-    if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
-    image = raster(150)
-    (tmp_path / "p.pdf").write_bytes(printfile.print_pdf(image, LAYOUT, 150))
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            "150",
-            "-png",
-            "-singlefile",
-            str(tmp_path / "p.pdf"),
-            str(tmp_path / "p"),
-        ],
+    """Rendered back with pdftoppm onto exactly the raster's pixel grid, the page shows the
+    raster over paper (alpha 0 is bare paper); and the comparison is strict enough to tell
+    it from a shifted, mirrored, upside-down, channel-swapped, unmasked or rescaled page.
+    This is what guards the hand-built image XObject (ReportLab internals, see
+    printfile._draw_raster) against a ReportLab upgrade."""
+    image = block_raster(100)
+    pdf = printfile.print_pdf(image, LAYOUT, 100)
+    size = ["-scale-to-x", str(image.width), "-scale-to-y", str(image.height)]
+    page = render_pdf(pdf, tmp_path, *size)
+    assert page.shape[:2] == (image.height, image.width)
+    expected = on_paper(image)
+    assert same_picture(page, expected)
+    h, w = page.shape[:2]
+    rescaled = Image.fromarray(page.astype(np.uint8)).resize((w * 99 // 100, h * 99 // 100))
+    wrong = {
+        "shifted 2 px": np.roll(page, 2, axis=1),
+        "shifted 2 px down": np.roll(page, 2, axis=0),
+        "mirrored": page[:, ::-1],
+        "upside down": page[::-1],
+        "red and blue swapped": page[:, :, ::-1],
+        "alpha ignored": np.asarray(image.convert("RGB"), np.float64),
+        "1 % too small": np.asarray(rescaled.crop((0, 0, w, h)), np.float64),
+    }
+    for name, picture in wrong.items():
+        assert not same_picture(picture, expected), name
+
+
+def test_pdf_cut_line_runs_on_the_trim_line_and_around_the_camera_hole(tmp_path):
+    """The CutContour stroke, rendered at 254 dpi (0.1 mm per pixel) over a transparent
+    raster, lies within 0.2 mm of the trim line and of the camera hole on every side."""
+    grid = print_grid(LAYOUT, 72)
+    pdf = printfile.print_pdf(Image.new("RGBA", grid.size, (0, 0, 0, 0)), LAYOUT, 72)
+    page = render_pdf(pdf, tmp_path, "-r", "254")
+    ink = 255 - page[:, :, 1]  # the stroke is magenta (alternate CMYK 0 1 0 0): green drops
+    assert ink.max() > 100 and np.abs(page[:, :, 0] - 255).max() < 30  # no other colour
+
+    def stroke_mm(expected_mm: float, along: tuple[float, float], vertical: bool) -> float:
+        """Ink-weighted centre of the stroke near `expected_mm` (page mm), measured over
+        the stretch `along` of a straight edge."""
+        lo, hi = (round(v * 10) for v in along)
+        band = ink[lo:hi, :] if vertical else ink[:, lo:hi].T  # rows run along the edge
+        centre = round(expected_mm * 10)
+        window = band[:, centre - 10 : centre + 10].sum(axis=0)  # +-1 mm across the edge
+        assert window.sum() > 0, "no stroke near the expected line"
+        return ((np.arange(centre - 10, centre + 10) + 0.5) * window).sum() / window.sum() / 10
+
+    bleed = LAYOUT.bleed_mm
+    for rect in (LAYOUT.trim, LAYOUT.keepout):
+        x0, y0 = rect.x_mm + bleed, rect.y_mm + bleed  # page origin: the bleed corner
+        x1, y1 = x0 + rect.width_mm, y0 + rect.height_mm
+        # The straight part of each edge; where the corners leave none (a pill-shaped hole),
+        # the 0.6 mm around the edge's middle, where the arc is within 0.01 mm of its apex.
+        straight_y = (y0 + rect.radius_mm + 0.5, y1 - rect.radius_mm - 0.5)
+        straight_x = (x0 + rect.radius_mm + 0.5, x1 - rect.radius_mm - 0.5)
+        if straight_y[1] - straight_y[0] < 0.6:
+            straight_y = ((y0 + y1) / 2 - 0.3, (y0 + y1) / 2 + 0.3)
+        if straight_x[1] - straight_x[0] < 0.6:
+            straight_x = ((x0 + x1) / 2 - 0.3, (x0 + x1) / 2 + 0.3)
+        if rect is LAYOUT.trim:  # stay clear of the camera hole's own stroke
+            hole = LAYOUT.keepout
+            straight_y = (hole.y_mm + hole.height_mm + bleed + 1, straight_y[1])
+            straight_x = (hole.x_mm + hole.width_mm + bleed + 1, straight_x[1])
+        for expected, along, vertical in (
+            (x0, straight_y, True),
+            (x1, straight_y, True),
+            (y0, straight_x, False),
+            (y1, straight_x, False),
+        ):
+            assert stroke_mm(expected, along, vertical) == pytest.approx(expected, abs=0.2)
+
+
+def test_pdf_image_is_tagged_srgb_with_the_profile_print_png_carries(tmp_path):
+    """pdfimages lists the picture in an ICC colour space (its soft mask stays grey), and
+    the embedded ICCBased stream is exactly the sRGB profile of print.png."""
+    pdf = printfile.print_pdf(raster(72), LAYOUT, 72)
+    (tmp_path / "p.pdf").write_bytes(pdf)
+    listing = subprocess.run(
+        [need("pdfimages"), "-list", str(tmp_path / "p.pdf")],
+        capture_output=True,
+        text=True,
         check=True,
-    )
-    page = Image.open(tmp_path / "p.png").convert("RGB")
-    assert abs(page.width - image.width) <= 1 and abs(page.height - image.height) <= 1
-    on_paper = Image.new("RGB", image.size, (255, 255, 255))
-    on_paper.paste(image, (0, 0), image)
-    w, h = min(page.width, image.width), min(page.height, image.height)
-    diff = np.abs(np.asarray(page, float)[:h, :w] - np.asarray(on_paper, float)[:h, :w]).mean(
-        axis=2
-    )
-    assert diff.mean() < 4  # the same picture (the cut line and resampling differ slightly)
-    assert tuple(page.getpixel((1, 1))) == (255, 255, 255)  # alpha 0 -> paper
+    ).stdout.splitlines()[2:]
+    kinds = {row.split()[2]: row.split()[5] for row in listing}  # type -> color
+    assert kinds == {"image": "icc", "smask": "gray"}
+    match = re.search(rb"/Alternate /DeviceRGB /Filter /FlateDecode /Length (\d+) /N 3", pdf)
+    assert match, "no ICCBased profile stream"
+    start = pdf.index(b"stream\n", match.end()) + len(b"stream\n")
+    assert zlib.decompress(pdf[start : start + int(match.group(1))]) == printfile.SRGB_PROFILE
+    assert re.search(rb"/ColorSpace \[ /ICCBased \d+ 0 R \]", pdf)
 
 
 def test_same_spec_and_artwork_give_byte_identical_files():

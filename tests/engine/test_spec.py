@@ -12,6 +12,8 @@ from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.devices import get_device
 from configurator.engine.geometry import layout_for
 
+from . import corpus
+
 LAYOUT = layout_for(get_device("iphone-15"), DEFAULTS[Material.TPU])
 
 VALID = {
@@ -150,3 +152,45 @@ def test_rgba_reads_both_colour_forms():
     """#rrggbb is opaque; #rrggbbaa carries its alpha."""
     assert sp.rgba("#102030") == (16, 32, 48, 255)
     assert sp.rgba("#10203080") == (16, 32, 48, 128)
+
+
+def _text_spec(text: str, size_mm: float) -> dict:
+    layer = {"type": "text", "text": text, "x_mm": 30, "y_mm": 60, "size_mm": size_mm}
+    return {"version": 1, "layers": [{"type": "image", "x_mm": 1, "y_mm": 2}, layer]}
+
+
+def test_text_extent_is_the_ink_box_and_scales_with_size():
+    """The ink of HELLO is ~3.25 em wide, ~0.73 em tall (capitals), and linear in size."""
+    width, height = sp.text_extent_mm("HELLO", "dejavu-sans", 12)
+    assert width == pytest.approx(12 * 3.25, rel=0.03)
+    assert height == pytest.approx(12 * 0.73, rel=0.05)
+    assert sp.text_extent_mm("HELLO", "dejavu-sans", 24) == pytest.approx((2 * width, 2 * height))
+
+
+@pytest.mark.parametrize(
+    "text, size_mm, message",
+    [
+        ("W" * 200, 30, r"layers\[1\]\.text: is \d+ mm long at size_mm 30; at most 560 mm is "
+         r"allowed \(shorten the text or lower size_mm\)"),
+        ("WWWWWW", 100, r"layers\[1\]\.text: is 5\d\d mm long at size_mm 100; at most 560 mm"),
+        ("a" + "\u0301" * 40, 25, r"layers\[1\]\.text: is \d+ mm tall at size_mm 25; at most "
+         r"150 mm is allowed \(remove stacked accents or lower size_mm\)"),
+    ],
+)  # fmt: skip
+def test_text_too_long_or_too_tall_for_any_case_is_refused(text, size_mm, message):
+    """A text whose ink would run past 560 mm (three diagonals of the largest case) or
+    stand over 150 mm tall is refused with its measured size, on one line."""
+    with pytest.raises(sp.SpecError, match=message) as caught:
+        sp.parse_spec(_text_spec(text, size_mm))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["W" * 200, "WWWWW", "W" * 27 + "a" + "\u0301" * 28, "Hi"])
+def test_text_at_the_limits_is_accepted(text):
+    """At its largest allowed size a text parses, and 1 % larger it does not (unless the
+    size_mm range itself is the limit, as for short texts)."""
+    size = corpus.largest_text_size_mm(text)
+    assert sp.parse_spec(_text_spec(text, size)).layers[1].size_mm == size
+    if size < 100:
+        with pytest.raises(sp.SpecError, match=r"layers\[1\]\.text: is \d+ mm"):
+            sp.parse_spec(_text_spec(text, size * 1.01))
