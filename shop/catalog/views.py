@@ -1,9 +1,9 @@
 """Storefront views: the catalog page and the product page.
 
 Prices always come from the pricing strategy (`strategy_for(request)`); templates get ready
-`ProductCard`s and `Money` values and never see `Variant.price`. Both pages run a fixed number
-of queries whatever the catalog size (see selectors.py). Each page answers an htmx request
-for its swappable region (`HX-Target: results` / `purchase`) with just that fragment.
+`ProductCard`s and `Money` values (presentation.py) and never see `Variant.price`. Both pages
+run a fixed number of queries whatever the catalog size (see selectors.py). Each page answers
+an htmx request for its swappable region (`HX-Target: results` / `purchase`) with just that fragment.
 
 What is the same for every visitor is cached as rendered HTML under the catalog revision
 (see cache.py): the catalog's filters and results per set of valid filters and page (see
@@ -19,7 +19,6 @@ database.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -29,7 +28,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -47,64 +45,20 @@ from .forms import (
     quick_canonical_params,
     requested_page,
 )
-from .models import CaseProduct, Colour, Material, PhoneModel, Variant
-from .pricing import Money, RetailStrategy, strategy_for
+from .models import Colour, PhoneModel, Variant
+from .presentation import (
+    ProductCard,
+    Selection,
+    cached_cards,
+    product_card,
+    product_url_maker,
+    select_variant,
+    stock_state,
+)
+from .pricing import RetailStrategy, strategy_for
 
-MATERIAL_LABELS = dict(Material.choices)
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 INQUIRY_MESSAGE_TAG = "inquiry"
-
-
-@dataclass(frozen=True)
-class StockState:
-    label: str
-    level: str  # "in", "low" or "out": a CSS hook, never the only signal
-
-
-def stock_state(quantity: int) -> StockState:
-    if quantity <= 0:
-        return StockState("Out of stock", "out")
-    if quantity <= settings.LOW_STOCK_THRESHOLD:
-        return StockState(f"Only {quantity} left", "low")
-    return StockState("In stock", "in")
-
-
-def _card_stock_state(total: int) -> StockState:
-    # A card sums several variants (on the catalog, those matching the phone model, colour
-    # and in-stock filters), so "only N left" would mislead: it may be N for another one.
-    return StockState("In stock", "in") if total > 0 else StockState("Out of stock", "out")
-
-
-@dataclass(frozen=True)
-class ProductCard:
-    name: str
-    url: str
-    material: str
-    price: Money | None
-    photo: selectors.CardPhoto | None
-    stock: StockState
-
-
-def product_url_maker() -> Callable[[str], str]:
-    """`slug -> product URL`, reversing once instead of once per card (reverse() is slow;
-    slugs never need quoting)."""
-    marker = "SLUG_MARKER"
-    pattern = reverse("catalog:product", kwargs={"slug": marker})
-    return lambda slug: pattern.replace(marker, slug, 1)
-
-
-def product_card(
-    product: CaseProduct, strategy: RetailStrategy, url_for: Callable[[str], str] | None = None
-) -> ProductCard:
-    """A product from the card selectors as the template needs it."""
-    return ProductCard(
-        name=product.name,
-        url=url_for(product.slug) if url_for else product.get_absolute_url(),
-        material=MATERIAL_LABELS.get(product.material, product.material),
-        price=strategy.from_price(product),
-        photo=getattr(product, "card_photo", None),
-        stock=_card_stock_state(product.stock_total or 0),
-    )
 
 
 def _is_htmx_for(request: HttpRequest, target: str) -> bool:
@@ -120,35 +74,6 @@ def _vary(response: HttpResponse, *headers: str) -> HttpResponse:
     # The same URL answers with a page or a fragment, so caches must key on these headers.
     patch_vary_headers(response, ["HX-Request", "HX-Target", *headers])
     return response
-
-
-def cached_cards(ids: list[int], strategy: RetailStrategy, revision: str) -> dict[int, ProductCard]:
-    """Cards for the active products among `ids`, each cached under the catalog revision:
-    no query when all are cached, else two for the missing ones. Ids that are not active
-    products (deleted or retired) are cached as False, so they cost no query either."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return {}
-    fingerprint = storefront_cache.render_fingerprint(strategy)
-    keys = {i: storefront_cache.cache_key("card", revision, fingerprint, str(i)) for i in ids}
-    found = cache.get_many(list(keys.values()))
-    cards: dict[int, ProductCard] = {}
-    missing: list[int] = []
-    for i, key in keys.items():
-        if key not in found:
-            missing.append(i)
-        elif found[key] is not False:
-            cards[i] = found[key]
-    if missing:
-        url_for = product_url_maker()
-        products = selectors.product_cards(missing, strategy)
-        fresh = {
-            i: product_card(products[i], strategy, url_for) if i in products else False
-            for i in missing
-        }
-        cache.set_many({keys[i]: card for i, card in fresh.items()}, storefront_cache.ttl())
-        cards.update((i, card) for i, card in fresh.items() if card is not False)
-    return cards
 
 
 # --- Catalog ------------------------------------------------------------------------------
@@ -331,58 +256,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 # --- Product ------------------------------------------------------------------------------
-
-
-@dataclass
-class Selection:
-    variant: Variant | None
-    phone_models: list[PhoneModel]
-    colours: list[Colour]  # colours made for the selected phone model
-    notices: list[str]
-
-
-def select_variant(variants: list[Variant], model: str | None, colour: str | None) -> Selection:
-    """The variant for `?model=<slug>&colour=<slug>`.
-
-    Unknown or unavailable values are dropped with a notice and the first matching variant
-    is shown instead; nothing here can fail.
-    """
-    phone_models = list({v.phone_model_id: v.phone_model for v in variants}.values())
-    notices: list[str] = []
-    candidates = variants
-    if model:
-        for_model = [v for v in candidates if v.phone_model.slug == model]
-        if for_model:
-            candidates = for_model
-        else:
-            notices.append(
-                f"This case isn't made for the phone model '{model[:40]}'; "
-                "showing the first available option."
-            )
-    if colour and candidates:
-        in_colour = [v for v in candidates if v.colour.slug == colour]
-        if in_colour:
-            candidates = in_colour
-        else:
-            first = candidates[0]
-            known = next((v.colour for v in variants if v.colour.slug == colour), None)
-            if known is None:
-                notices.append(
-                    f"This case isn't made in the colour '{colour[:40]}'; "
-                    f"showing {first.colour.name}."
-                )
-            else:
-                notices.append(
-                    f"This case isn't made in {known.name} for {first.phone_model}; "
-                    f"showing {first.colour.name}."
-                )
-    variant = candidates[0] if candidates else None
-    colours = (
-        [v.colour for v in variants if v.phone_model_id == variant.phone_model_id]
-        if variant
-        else []
-    )
-    return Selection(variant, phone_models, colours, notices)
 
 
 def _colour_options(selection: Selection, variants: list[Variant]) -> list[dict]:
