@@ -3,7 +3,8 @@
 Prices always come from the pricing strategy (`strategy_for(request)`); templates get ready
 `ProductCard`s and `Money` values (presentation.py) and never see `Variant.price`. Both pages
 run a fixed number of queries whatever the catalog size (see selectors.py). Each page answers
-an htmx request for its swappable region (`HX-Target: results` / `purchase`) with just that fragment.
+an htmx request for its swappable region (`HX-Target: results` / `purchase`) with just that
+fragment.
 
 What is the same for every visitor is cached as rendered HTML under the catalog revision
 (see cache.py): the catalog's filters and results per set of valid filters and page (see
