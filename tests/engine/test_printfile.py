@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.devices import get_device
 from configurator.engine.geometry import layout_for, print_grid
 from configurator.engine.spec import DesignSpec, ImageLayer, TextLayer
+from tests.tools import tool_missing
 
 from . import corpus
 
@@ -92,13 +92,10 @@ def test_pdf_cut_line_is_on_a_cutcontour_separation():
 
 
 def need(tool: str) -> str:
-    """The path of a poppler-utils tool. Missing: a skip on a workstation, a failure in CI
-    (which installs poppler-utils), so these checks never silently stop running there."""
+    """The path of a poppler-utils tool; a missing one skips or fails (tests/tools.py)."""
     path = shutil.which(tool)
     if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} (poppler-utils) is required in CI")
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
+        tool_missing(f"{tool} (poppler-utils) is not installed")
     return path
 
 

@@ -1,6 +1,5 @@
 """The exported STL slices in a real slicer (PrusaSlicer) as it is, with nothing to repair."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -10,18 +9,17 @@ import pytest
 from configurator.engine.case import CaseParams
 from configurator.engine.devices import get_device
 from configurator.engine.mesh import build_case, export_stl
+from tests.tools import needs, tool_missing
 
 SLICER = shutil.which("prusa-slicer")
 
 
-@pytest.mark.skipif(
-    SLICER is None and os.environ.get("CI") != "true",
-    reason="prusa-slicer (Debian package) is not installed",
-)
+@needs(SLICER, "prusa-slicer (Debian package) is not installed")
 @pytest.mark.parametrize("slug", ["iphone-15-pro", "pixel-8"])
 def test_stl_slices_as_is(tmp_path, slug):
     """PrusaSlicer reads the case STL as one manifold part and slices it into G-code."""
-    assert SLICER, "CI=true but prusa-slicer is not installed"
+    if SLICER is None:
+        tool_missing("prusa-slicer (Debian package) is not installed")
     stl = tmp_path / "case.stl"
     stl.write_bytes(export_stl(build_case(get_device(slug), CaseParams())))
     info = subprocess.run([SLICER, "--info", str(stl)], capture_output=True, text=True, timeout=120)

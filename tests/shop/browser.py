@@ -1,13 +1,15 @@
 """A real Chromium for browser tests, driven by Playwright.
 
 Needs /usr/bin/chromium (Debian package chromium). Tests are skipped when it is missing,
-except with CI=true, where a missing browser fails them instead of hiding it.
+except where tools are required (tests/tools.py), where a missing browser fails them.
 """
 
 import os
 from pathlib import Path
 
 import pytest
+
+from tests.tools import needs, tool_missing
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a
 # thread with a running loop unless told it is fine (it is: nothing here is async).
@@ -23,16 +25,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-needs_browser = pytest.mark.skipif(
-    not CHROMIUM.exists() and os.environ.get("CI") != "true",
-    reason="/usr/bin/chromium is not installed (set CI=true to make this a failure)",
-)
+needs_browser = needs(CHROMIUM.exists(), f"{CHROMIUM} is not installed (Debian package chromium)")
 
 
 @pytest.fixture
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests must run in CI")
+        tool_missing(f"{CHROMIUM} is not installed (Debian package chromium)")
     from django.db import connections
     from playwright.sync_api import sync_playwright
 

@@ -12,13 +12,12 @@ from shop.wholesale.models import Inquiry
 from shop.wholesale.services import inquiry_create
 from shop.wholesale.tasks import inquiry_notify_staff
 from tests.factories import CaseProductFactory, InquiryFactory
+from tests.tools import needs, tool_missing
 
 REDIS_URL = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
 
-needs_redis = pytest.mark.skipif(
-    not REDIS_URL and os.environ.get("CI") != "true",
-    reason="set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis",
-)
+REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis"
+needs_redis = needs(REDIS_URL, REDIS_MISSING)
 
 
 def _forget_broker_connections() -> None:
@@ -33,7 +32,7 @@ def _forget_broker_connections() -> None:
 def redis_worker(transactional_db):
     """A Celery worker thread consuming from Redis, with eager mode off."""
     if not REDIS_URL:
-        pytest.fail("CI=true but CASEFORGE_TEST_REDIS_URL is not set: Redis is required")
+        tool_missing(REDIS_MISSING)
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     _forget_broker_connections()
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
