@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .inputs import InputError, load_json, read_file
+
 TABLE_PATH = Path(__file__).with_name("devices.json")
 SIDES = ("left", "right", "top", "bottom")
 
@@ -60,73 +62,137 @@ class Device:
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-def _number(data: dict[str, Any], key: str, where: str, *, minimum: float = 0.0) -> float:
+# Plausible phones, generously: every built-in device lies well inside these ranges. The
+# bounds keep a device file from asking for a print raster or a mesh of any size: a
+# 20,000 mm phone once needed 6.4 GB, 100,000 openings crashed the mesh library.
+BODY_MM = {"height_mm": (80.0, 200.0), "width_mm": (40.0, 120.0), "depth_mm": (4.0, 25.0)}
+MAX_CORNER_RADIUS_MM = 30.0
+MAX_OPENINGS = 16
+MIN_OPENING_MM = 0.5
+MAX_OPENING_MM = 25.0  # across the wall: the deepest body allowed
+MAX_NAME_CHARS = 100
+MAX_SOURCES = 20
+MAX_SOURCE_CHARS = 1000
+MAX_RELEASE_YEAR = 2100
+MAX_DEVICE_BYTES = 64 * 1024  # the largest built-in device is under 2 KB of JSON
+DEVICE_FIELDS = frozenset(
+    {"slug", "brand", "name", "release_year", *BODY_MM, "corner_radius_mm", "camera",
+     "openings", "sources"}
+)  # fmt: skip
+
+
+def _number(
+    data: dict[str, Any], key: str, where: str, *, minimum: float = 0.0, maximum: float
+) -> float:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DeviceError(f"{where}: '{key}' must be a number of millimetres")
     if not math.isfinite(value):  # JSON files may say NaN or Infinity
         raise DeviceError(f"{where}: '{key}' must be a finite number of millimetres")
-    if value < minimum:
-        raise DeviceError(f"{where}: '{key}' must be at least {minimum}")
+    if not minimum <= value <= maximum:
+        raise DeviceError(f"{where}: '{key}' must be {minimum:g} to {maximum:g} mm, got {value:g}")
     return float(value)
 
 
+def _text(data: dict[str, Any], key: str, where: str, default: str) -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str) or len(value) > MAX_NAME_CHARS:
+        raise DeviceError(f"{where}: '{key}' must be text of at most {MAX_NAME_CHARS} characters")
+    return value
+
+
+def _sources(value: Any, where: str) -> dict[str, str]:
+    if not value:
+        return {}
+    if (
+        not isinstance(value, dict)
+        or len(value) > MAX_SOURCES
+        or not all(
+            isinstance(text, str) and len(key) <= MAX_NAME_CHARS and len(text) <= MAX_SOURCE_CHARS
+            for key, text in value.items()
+        )
+    ):
+        raise DeviceError(
+            f"{where}: 'sources' must be an object of at most {MAX_SOURCES} texts "
+            f"of at most {MAX_SOURCE_CHARS} characters"
+        )
+    return dict(value)
+
+
+def _opening(op: Any, ow: str, width: float, height: float) -> Opening:
+    if not isinstance(op, dict) or op.get("side") not in SIDES:
+        raise DeviceError(f"{ow}: 'side' must be one of {', '.join(SIDES)}")
+    edge = height if op["side"] in ("left", "right") else width
+    kind = _text(op, "kind", ow, "button")
+    opening = Opening(
+        kind=kind,
+        name=_text(op, "name", ow, kind if "kind" in op else "opening"),
+        side=op["side"],
+        offset_mm=_number(op, "offset_mm", ow, maximum=edge),
+        length_mm=_number(op, "length_mm", ow, minimum=MIN_OPENING_MM, maximum=edge),
+        # taller than the phone is deep is allowed: the mesh clamps the slot to the wall
+        height_mm=_number(op, "height_mm", ow, minimum=MIN_OPENING_MM, maximum=MAX_OPENING_MM),
+    )
+    if opening.offset_mm + opening.length_mm > edge:
+        raise DeviceError(f"{ow}: runs past the end of the {opening.side} edge")
+    return opening
+
+
 def device_from_dict(data: dict[str, Any]) -> Device:
-    """Build a Device from its JSON form, raising DeviceError with the field at fault."""
+    """Build a Device from its JSON form, raising DeviceError with the field at fault.
+
+    Every figure must lie within the bounds of a plausible phone (BODY_MM and the rest).
+    """
     if not isinstance(data, dict):
         raise DeviceError("a device must be a JSON object")
-    slug = str(data.get("slug") or "custom")
+    slug = _text(data, "slug", "device", "custom") or "custom"
     where = f"device '{slug}'"
-    height = _number(data, "height_mm", where, minimum=20)
-    width = _number(data, "width_mm", where, minimum=20)
-    depth = _number(data, "depth_mm", where, minimum=3)
-    radius = _number(data, "corner_radius_mm", where)
+    unknown = sorted(set(data) - DEVICE_FIELDS)
+    if unknown:
+        raise DeviceError(f"{where}: unknown field '{unknown[0]}'")
+    height, width, depth = (
+        _number(data, key, where, minimum=low, maximum=high) for key, (low, high) in BODY_MM.items()
+    )
+    radius = _number(data, "corner_radius_mm", where, maximum=MAX_CORNER_RADIUS_MM)
     if radius * 2 > min(width, height):
         raise DeviceError(f"{where}: corner_radius_mm is larger than half the body width")
     cam = data.get("camera")
     if not isinstance(cam, dict):
         raise DeviceError(f"{where}: 'camera' must be an object with x_mm, y_mm, width_mm, ...")
+    cw = where + " camera"
     camera = Camera(
-        x_mm=_number(cam, "x_mm", where + " camera"),
-        y_mm=_number(cam, "y_mm", where + " camera"),
-        width_mm=_number(cam, "width_mm", where + " camera", minimum=1),
-        height_mm=_number(cam, "height_mm", where + " camera", minimum=1),
-        corner_radius_mm=_number(cam, "corner_radius_mm", where + " camera"),
+        x_mm=_number(cam, "x_mm", cw, maximum=width),
+        y_mm=_number(cam, "y_mm", cw, maximum=height),
+        width_mm=_number(cam, "width_mm", cw, minimum=1, maximum=width),
+        height_mm=_number(cam, "height_mm", cw, minimum=1, maximum=height),
+        corner_radius_mm=_number(cam, "corner_radius_mm", cw, maximum=MAX_CORNER_RADIUS_MM),
     )
     if camera.x_mm + camera.width_mm > width or camera.y_mm + camera.height_mm > height:
         raise DeviceError(f"{where}: the camera island lies outside the body")
-    openings = []
-    for i, op in enumerate(data.get("openings") or []):
-        ow = f"{where} opening {i}"
-        if not isinstance(op, dict) or op.get("side") not in SIDES:
-            raise DeviceError(f"{ow}: 'side' must be one of {', '.join(SIDES)}")
-        opening = Opening(
-            kind=str(op.get("kind", "button")),
-            name=str(op.get("name", op.get("kind", "opening"))),
-            side=op["side"],
-            offset_mm=_number(op, "offset_mm", ow),
-            length_mm=_number(op, "length_mm", ow, minimum=0.5),
-            height_mm=_number(op, "height_mm", ow, minimum=0.5),
-        )
-        edge = height if opening.side in ("left", "right") else width
-        if opening.offset_mm + opening.length_mm > edge:
-            raise DeviceError(f"{ow}: runs past the end of the {opening.side} edge")
-        openings.append(opening)
+    if camera.corner_radius_mm * 2 > min(camera.width_mm, camera.height_mm):
+        raise DeviceError(f"{where}: the camera's corner_radius_mm is larger than half its width")
+    openings = data.get("openings") or []
+    if not isinstance(openings, list) or len(openings) > MAX_OPENINGS:
+        raise DeviceError(f"{where}: 'openings' must be a list of at most {MAX_OPENINGS}")
     year = data.get("release_year") or 0
-    if isinstance(year, bool) or not isinstance(year, int):
+    if isinstance(year, bool) or not isinstance(year, int) or not 0 <= year <= MAX_RELEASE_YEAR:
         raise DeviceError(f"{where}: 'release_year' must be a whole number")
     return Device(
         slug=slug,
-        brand=str(data.get("brand", "")),
-        name=str(data.get("name", slug)),
+        brand=_text(data, "brand", where, ""),
+        name=_text(data, "name", where, slug),
         release_year=year,
         height_mm=height,
         width_mm=width,
         depth_mm=depth,
         corner_radius_mm=radius,
         camera=camera,
-        openings=tuple(openings),
-        sources=dict(data.get("sources") or {}),
+        openings=tuple(
+            _opening(op, f"{where} opening {i}", width, height) for i, op in enumerate(openings)
+        ),
+        sources=_sources(data.get("sources"), where),
     )
 
 
@@ -138,22 +204,21 @@ def builtin_devices() -> dict[str, Device]:
 
 
 def get_device(slug_or_path: str) -> Device:
-    """A built-in device by slug, or a device described by a JSON file at that path."""
+    """A built-in device by slug, or a device described by a JSON file at that path (a
+    regular file of at most MAX_DEVICE_BYTES)."""
     table = builtin_devices()
     if slug_or_path in table:
         return table[slug_or_path]
     path = Path(slug_or_path)
-    if path.suffix.lower() == ".json" and path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DeviceError(f"cannot read device file {path}: {exc}") from exc
-        try:
-            return device_from_dict(data)
-        except DeviceError:
-            raise
-        except (TypeError, ValueError) as exc:  # e.g. "openings" that is not a list
-            raise DeviceError(f"device file {path}: {exc}") from exc
-    raise DeviceError(
-        f"unknown device '{slug_or_path}'; use one of: {', '.join(table)} or a JSON file"
-    )
+    if path.suffix.lower() != ".json":
+        raise DeviceError(
+            f"unknown device '{slug_or_path}'; use one of: {', '.join(table)} or a JSON file"
+        )
+    try:
+        text = read_file(path, limit=MAX_DEVICE_BYTES, what="device file")
+    except InputError as exc:
+        raise DeviceError(str(exc)) from None
+    try:
+        return device_from_dict(load_json(text, limit=MAX_DEVICE_BYTES))
+    except (InputError, DeviceError) as exc:
+        raise DeviceError(f"device file {path}: {exc}") from None

@@ -44,10 +44,14 @@ from PIL import ImageFont
 
 from .case import Material
 from .geometry import PrintLayout
+from .inputs import InputError, load_json
 
 SPEC_VERSION = 1
 MAX_LAYERS = 20
 MAX_TEXT_CHARS = 200
+# The largest valid spec, 20 layers of 200 characters each written as \u escapes, is
+# under 100 KB even pretty-printed.
+MAX_SPEC_BYTES = 256 * 1024
 COORD_LIMIT_MM = 500.0
 FONT_FILES = {"dejavu-sans": Path(__file__).with_name("data") / "DejaVuSans.ttf"}
 FONTS = tuple(FONT_FILES)
@@ -337,12 +341,13 @@ def _parse_layer(value: Any, path: str) -> Layer:
 
 
 def parse_spec(document: Mapping[str, Any] | str | bytes) -> DesignSpec:
-    """Validate a spec (a parsed JSON object, or JSON text) and build a DesignSpec."""
+    """Validate a spec (a parsed JSON object, or JSON text of at most MAX_SPEC_BYTES)
+    and build a DesignSpec."""
     if isinstance(document, str | bytes):
         try:
-            document = json.loads(document)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SpecError(f"spec: not valid JSON ({exc})") from exc
+            document = load_json(document, limit=MAX_SPEC_BYTES)
+        except InputError as exc:
+            raise SpecError(f"spec: {exc}") from None
     data = _object(document, "", ("version", "case", "background", "layers"))
     if "version" not in data:
         raise _fail("version", f"is required (use {SPEC_VERSION})")
