@@ -10,16 +10,23 @@
 artwork covers the back, centred, on a TPU case. The command line has one artwork file:
 every image layer of the spec uses it, whatever name it gives.
 
-Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 anything else.
+Every input file is read through `inputs.read_file`: regular files only, size-checked
+before reading. `--out` is checked before any work is done: its parent folder must exist,
+and it must not be a folder where a file is expected or the reverse.
+
+Exit codes: 0 success; 2 bad input or an output that cannot be written (one line on
+stderr, no traceback); 1 an unexpected error, i.e. a bug.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from .artwork import MAX_BYTES as MAX_ARTWORK_BYTES
 from .artwork import ArtworkError, load_artwork, probe_artwork
 from .case import DEFAULTS, CaseParams, Material
 from .compose import (
@@ -33,9 +40,10 @@ from .compose import (
 )
 from .devices import Device, DeviceError, builtin_devices, get_device
 from .geometry import MM_PER_INCH, PrintLayout, check_dpi, fit_grid, layout_for
+from .inputs import InputError, read_file
 from .preflight import preflight
 from .printfile import print_files
-from .spec import DesignSpec, SpecError, default_spec, parse_spec
+from .spec import MAX_SPEC_BYTES, DesignSpec, SpecError, default_spec, parse_spec
 
 MESH_TEXTURE_DPI = 200
 
@@ -73,20 +81,51 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
-
-
 def _spec(path: Path | None) -> DesignSpec | None:
     if path is None:
         return None
+    data = read_file(path, limit=MAX_SPEC_BYTES, what="spec file")
     try:
-        return parse_spec(_read(path, "spec file"))
+        return parse_spec(data)
     except SpecError as exc:
         raise BadInput(f"{path}: {exc}") from exc
+
+
+def _artwork(path: Path) -> bytes:
+    return read_file(path, limit=MAX_ARTWORK_BYTES, what="artwork")
+
+
+def _output_parent(path: Path) -> None:
+    parent = path.parent
+    if not parent.is_dir():
+        problem = f"{parent} is not a folder" if parent.exists() else f"no folder {parent}"
+        raise BadInput(f"--out {path}: {problem}")
+
+
+def _output_file(path: Path) -> None:
+    """Refuse, before any work, an --out file that cannot be a new or replaced file."""
+    _output_parent(path)
+    if path.is_dir():
+        raise BadInput(f"--out {path} is a folder; give a file name")
+    if path.exists() and not path.is_file():  # a FIFO would block the write forever
+        raise BadInput(f"--out {path} exists and is not a regular file")
+
+
+def _output_dir(path: Path) -> None:
+    """Refuse, before any work, an --out folder that is a file or has no parent."""
+    _output_parent(path)
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"--out {path} is not a folder")
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failed write into bad output (exit 2): a full disk, no permission, ..."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or path
+        raise BadInput(f"cannot write {where}: {exc.strerror or exc}") from None
 
 
 def _params(spec: DesignSpec | None) -> CaseParams:
@@ -147,13 +186,15 @@ def _cmd_preview(args: argparse.Namespace) -> None:
     if fmt is None:
         raise BadInput(f"--out must end in {', '.join(PREVIEW_FORMATS)}, got '{args.out.name}'")
     width, height = _size(args.size)
+    _output_file(args.out)
     device, spec, layout = _setup(args)
-    data = _read(args.artwork, "artwork")
+    data = _artwork(args.artwork)
     grid = fit_grid(layout, width, height, 0)  # the scale the preview shows the case at
     spec, artworks, _facts = _artworks(spec, data, layout, grid.px_per_mm * MM_PER_INCH, True)
     image = preview(spec, artworks, layout, width, height)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(encode_preview(image, fmt))
+    data = encode_preview(image, fmt)
+    with _writing(args.out):
+        args.out.write_bytes(data)
 
 
 def _cmd_print(args: argparse.Namespace) -> None:
@@ -161,22 +202,26 @@ def _cmd_print(args: argparse.Namespace) -> None:
         dpi = check_dpi(args.dpi)
     except ValueError as exc:
         raise BadInput(f"--dpi: {exc}") from None
+    _output_dir(args.out)
     device, spec, layout = _setup(args)
-    data = _read(args.artwork, "artwork")
+    data = _artwork(args.artwork)
     spec, artworks, facts = _artworks(spec, data, layout, dpi, False)
     raster = render_print(spec, artworks, layout, dpi)
     report = preflight(spec, artworks, layout, dpi, facts)
-    print_files(raster, layout, dpi, report.to_dict()).write(args.out)
+    files = print_files(raster, layout, dpi, report.to_dict())
+    with _writing(args.out):
+        files.write(args.out)
 
 
 def _cmd_preflight(args: argparse.Namespace) -> None:
     device, spec, layout = _setup(args)
-    data = _read(args.artwork, "artwork")
+    data = _artwork(args.artwork)
     spec, artworks, facts = _artworks(spec, data, layout, 300, False)
     sys.stdout.write(preflight(spec, artworks, layout, 300, facts).to_json())
 
 
 def _cmd_mesh(args: argparse.Namespace) -> None:
+    _output_dir(args.out)
     device, spec, layout = _setup(args)
     params = _params(spec)
     texture = None
@@ -184,7 +229,7 @@ def _cmd_mesh(args: argparse.Namespace) -> None:
         if args.artwork is None and spec.artwork_names():
             raise BadInput("this spec has image layers: give --artwork")
         if args.artwork is not None:
-            data = _read(args.artwork, "artwork")
+            data = _artwork(args.artwork)
             spec, artworks, _ = _artworks(spec, data, layout, MESH_TEXTURE_DPI, False)
         else:
             artworks = {}
@@ -193,7 +238,8 @@ def _cmd_mesh(args: argparse.Namespace) -> None:
     from . import mesh
 
     try:
-        mesh.export_case(device, params, args.out, texture=texture, segments=32)
+        with _writing(args.out):
+            mesh.export_case(device, params, args.out, texture=texture, segments=32)
     except mesh.MeshError as exc:  # the device's dimensions do not make a valid solid
         raise BadInput(f"cannot build this case: {exc}") from exc
 
@@ -212,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         COMMANDS[args.command](args)
-    except (BadInput, ArtworkError, SpecError, DeviceError) as exc:
+    except (BadInput, InputError, ArtworkError, SpecError, DeviceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a one-line report, not a traceback, for the operator

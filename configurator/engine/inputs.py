@@ -39,9 +39,9 @@ class InputError(ValueError):
 
 def _size_text(size: int) -> str:
     if size >= 1024 * 1024 * 1024:
-        return f"{size / (1024 * 1024 * 1024):.1f} GB"
+        return f"{size / (1024 * 1024 * 1024):.3g} GB"
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
+        return f"{size / (1024 * 1024):.3g} MB"
     return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from configurator.engine.cli import main
 from configurator.engine.devices import builtin_devices
 
 from . import corpus
@@ -54,6 +56,7 @@ def files(tmp_path: Path) -> Path:
         "camera": {"x_mm": 6, "y_mm": 6, "width_mm": 20, "height_mm": 20, "corner_radius_mm": 5},
     }  # fmt: skip
     (tmp_path / "my-phone.json").write_text(json.dumps(device))
+    (tmp_path / "sub").mkdir()
     return tmp_path
 
 
@@ -220,3 +223,128 @@ def test_preview_size_beyond_a_screen_is_refused(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "3000" in result.stderr
+
+
+# ------------------------------------------------------------------ hostile inputs, outputs
+
+MEMORY_CAP = 1024**3  # the engine never needs half of this for the inputs below
+
+
+def run_capped(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI with 1 GB of address space and 60 s: a regression to reading a huge input
+    or waiting on a FIFO fails the test instead of hanging or swapping."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "configurator.engine", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=cap,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the CLI hung on {args}")
+
+
+@pytest.fixture
+def hostile(files: Path) -> Path:
+    os.mkfifo(files / "fifo.jpg")
+    os.mkfifo(files / "fifo.json")
+    with (files / "sparse.jpg").open("wb") as f:
+        f.truncate(3 * 1024**3)
+    huge = DEVICE | {"height_mm": 20_000, "width_mm": 10_000}
+    (files / "huge.json").write_text(json.dumps(huge))
+    many = DEVICE | {"openings": DEVICE["openings"] * 100_000}
+    (files / "many.json").write_text(json.dumps(many))
+    (files / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    return files
+
+
+PREVIEW = ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "p.png")
+HOSTILE = {
+    "/dev/zero artwork": (
+        ("preview", "--device", "iphone-15", "--artwork", "/dev/zero", "--out", "p.png"),
+        "error: artwork /dev/zero is a device, not a regular file"),
+    "FIFO artwork": (
+        ("print", "--device", "iphone-15", "--artwork", "fifo.jpg", "--out", "o"),
+        "error: artwork fifo.jpg is a FIFO (named pipe), not a regular file"),
+    "FIFO spec": (
+        (*PREVIEW, "--spec", "fifo.json"),
+        "error: spec file fifo.json is a FIFO (named pipe), not a regular file"),
+    "FIFO device": (
+        ("mesh", "--device", "fifo.json", "--out", "m"),
+        "error: device file fifo.json is a FIFO (named pipe), not a regular file"),
+    "FIFO as --out": (
+        ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "fifo.jpg"),
+        "error: --out fifo.jpg exists and is not a regular file"),
+    "3 GB sparse artwork": (
+        ("preflight", "--device", "iphone-15", "--artwork", "sparse.jpg"),
+        "error: artwork sparse.jpg is 3 GB; at most 100 MB is allowed"),
+    "20 m x 10 m device": (
+        ("print", "--device", "huge.json", "--artwork", "photo.jpg", "--out", "o"),
+        "error: device file huge.json: device 'my-phone': 'height_mm' must be 80 to 200 mm"),
+    "100,000 openings": (
+        ("mesh", "--device", "many.json", "--out", "m"),
+        "error: device file many.json is 6.58 MB; at most 64 KB is allowed"),
+    "100,000 nested arrays as spec": (
+        (*PREVIEW, "--spec", "deep.json"),
+        "error: deep.json: spec: nests 100000 levels deep; at most 8 are allowed"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args, message", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_inputs_exit_2_at_once_within_bounded_memory(hostile, args, message):
+    """Inputs that once hung the CLI (a FIFO) or exhausted memory (/dev/zero, a 3 GB sparse
+    file, a 20 m phone, 100,000 openings) end in exit 2 and one line, under a 1 GB cap."""
+    done = run_capped(*args, cwd=hostile)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+    assert done.stdout == ""
+
+
+OUTPUT_PROBLEMS = {
+    "preview into a missing folder": (
+        ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "nope/p.png"),
+        "error: --out nope/p.png: no folder nope"),
+    "preview onto a folder": (
+        ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "sub.png"),
+        "error: --out sub.png is a folder; give a file name"),
+    "preview under a file": (
+        ("preview", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "photo.jpg/p.png"),
+        "error: --out photo.jpg/p.png: photo.jpg is not a folder"),
+    "print into a file": (
+        ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "spec.json"),
+        "error: --out spec.json is not a folder"),
+    "print into a missing folder's folder": (
+        ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--out", "a/b"),
+        "error: --out a/b: no folder a"),
+    "print where print.png cannot be written": (
+        ("print", "--device", "iphone-15", "--artwork", "photo.jpg", "--dpi", "72", "--out",
+         "blocked"),
+        "error: cannot write blocked/print.png: Is a directory"),
+    "mesh into a file": (
+        ("mesh", "--device", "iphone-15", "--out", "photo.jpg"),
+        "error: --out photo.jpg is not a folder"),
+    "mesh where case.stl cannot be written": (
+        ("mesh", "--device", "iphone-15", "--out", "blocked"),
+        "error: cannot write blocked/case.stl: Is a directory"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args, message", OUTPUT_PROBLEMS.values(), ids=OUTPUT_PROBLEMS.keys())
+def test_output_problems_exit_2_with_one_line(files, monkeypatch, capsys, args, message):
+    """An --out that is a file where a folder is expected or the reverse, has no parent
+    folder, or cannot be written is exit 2 with one line (before: exit 1)."""
+    (files / "sub.png").mkdir()
+    (files / "blocked" / "print.png").mkdir(parents=True)
+    (files / "blocked" / "case.stl").mkdir()
+    monkeypatch.chdir(files)
+    assert main(list(args)) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [message] and out == ""
