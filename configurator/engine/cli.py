@@ -253,15 +253,25 @@ COMMANDS = {
 }
 
 
+MAX_MESSAGE_CHARS = 300
+
+
+def _one_line(message: str) -> str:
+    """The message with control characters escaped and shortened: file names and field
+    names come from the user and may hold newlines or be thousands of characters long."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     try:
         args = _parser().parse_args(argv)
         COMMANDS[args.command](args)
     except (BadInput, InputError, ArtworkError, SpecError, DeviceError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_one_line(f"error: {exc}"), file=sys.stderr)
         return 2
     except Exception as exc:  # a one-line report, not a traceback, for the operator
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(_one_line(f"internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         return 1
     return 0

@@ -87,11 +87,15 @@ def _number(
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DeviceError(f"{where}: '{key}' must be a number of millimetres")
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        value = math.inf
     if not math.isfinite(value):  # JSON files may say NaN or Infinity
         raise DeviceError(f"{where}: '{key}' must be a finite number of millimetres")
     if not minimum <= value <= maximum:
         raise DeviceError(f"{where}: '{key}' must be {minimum:g} to {maximum:g} mm, got {value:g}")
-    return float(value)
+    return value
 
 
 def _text(data: dict[str, Any], key: str, where: str, default: str) -> str:

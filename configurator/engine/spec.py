@@ -219,12 +219,18 @@ def _number(
             raise _fail(where, "is required")
         return default
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(where, "must be a number")
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise _fail(where, "must be a number") from None
+    if not math.isfinite(value):
         raise _fail(where, "must be a number")
     if value < low or value > high or (low_open and value == low):
         shown = f"more than {low:g}" if low_open else f"at least {low:g}"
         raise _fail(where, f"must be {shown} and at most {high:g}")
-    return float(value)
+    return value
 
 
 def _string(data: Mapping[str, Any], key: str, path: str, default: str | None) -> str:

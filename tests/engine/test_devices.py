@@ -48,6 +48,7 @@ IMPLAUSIBLE = {
     "long name": (_with(brand="B" * 101), "'brand' must be text of at most 100 characters"),
     "sources not texts": (_with(sources={"body": 5}), "'sources' must be an object of at most"),
     "unknown field": (_with(colour="red"), "unknown field 'colour'"),
+    "400-digit width": (_with(width_mm=10**400), "'width_mm' must be a finite number"),
     "year out of range": (_with(release_year=10**100), "'release_year' must be a whole number"),
 }  # fmt: skip
 

@@ -76,6 +76,7 @@ BAD = [
     (_with(["layers", 0, "x_mm"], KeyError), "layers[0].x_mm: is required"),
     (_with(["layers", 0, "x_mm"], float("nan")), "layers[0].x_mm: must be a number"),
     (_with(["layers", 0, "y_mm"], True), "layers[0].y_mm: must be a number"),
+    (_with(["layers", 0, "y_mm"], 10**400), "layers[0].y_mm: must be a number"),
     (_with(["layers", 0, "widht_mm"], 3), "layers[0].widht_mm: unknown field"),
     (_with(["layers", 0, "scale"], 2), 'layers[0]: give either "width_mm" or "scale"'),
     (_with(["layers", 0, "width_mm"], 0), "layers[0].width_mm: must be more than 0"),
@@ -100,6 +101,10 @@ BAD = [
     ({"version": 1, "layers": [{"type": "text", "text": "x", "x_mm": 0, "y_mm": 0}] * 21},
      "layers: must have at most 20 layers"),
     ("{not json", "spec: not valid JSON"),
+    ('{"version": 1, "layers": [' + "9" * 5000 + "]}", "spec: not valid JSON"),
+    ("[" * 10_000 + "]" * 10_000, "spec: nests 10000 levels deep; at most 8 are allowed"),
+    ('{"version": 1, "layers": [], "x": "' + "x" * 300_000 + '"}',
+     "spec: is 293 KB; at most 256 KB is allowed"),
     ([1, 2], "spec: must be an object"),
 ]  # fmt: skip
 
