@@ -18,6 +18,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+import lib3mf
 import numpy as np
 import pytest
 import trimesh
@@ -388,6 +389,39 @@ def test_3mf_reloads_as_the_same_volume_in_millimetres(slug):
         loaded = trimesh.load(io.BytesIO(data), file_type="3mf", force="mesh")
         assert loaded.is_volume
         assert loaded.volume == pytest.approx(mesh.volume, rel=1e-4)
+
+
+def read_3mf_with_lib3mf(data: bytes) -> tuple[lib3mf.Model, lib3mf.Reader]:
+    """The package as the 3MF Consortium's own library reads it, in strict mode."""
+    model = lib3mf.get_wrapper().CreateModel()
+    reader = model.QueryReader("3mf")
+    reader.SetStrictModeActive(True)
+    reader.ReadFromBuffer(bytearray(data))
+    return model, reader
+
+
+@pytest.mark.parametrize("slug", ["iphone-7", "galaxy-s24", "pixel-8"])
+def test_lib3mf_reads_one_manifold_oriented_mesh_in_millimetres(slug):
+    """lib3mf reads the 3MF in strict mode with no warnings: one build item, one mesh
+    object in millimetres with every vertex and triangle, manifold and consistently
+    oriented, within the same bounds."""
+    mesh = case(slug)
+    model, reader = read_3mf_with_lib3mf(export_3mf(mesh, name=f"{slug} case"))
+    warnings = [reader.GetWarning(i) for i in range(reader.GetWarningCount())]
+    assert warnings == []
+    assert model.GetUnit() == lib3mf.ModelUnit.MilliMeter
+    objects = model.GetMeshObjects()
+    assert objects.Count() == 1 and model.GetBuildItems().Count() == 1
+    objects.MoveNext()
+    solid = objects.GetCurrentMeshObject()
+    assert solid.GetName() == f"{slug} case"
+    assert (solid.GetVertexCount(), solid.GetTriangleCount()) == (
+        len(mesh.vertices),
+        len(mesh.faces),
+    )
+    assert solid.IsManifoldAndOriented()
+    box = solid.GetOutbox()
+    assert np.allclose([box.MinCoordinate[:], box.MaxCoordinate[:]], mesh.bounds, atol=1e-4)
 
 
 def test_admesh_finds_nothing_to_repair(tmp_path):
