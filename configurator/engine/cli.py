@@ -192,9 +192,9 @@ def _cmd_preview(args: argparse.Namespace) -> None:
     grid = fit_grid(layout, width, height, 0)  # the scale the preview shows the case at
     spec, artworks, _facts = _artworks(spec, data, layout, grid.px_per_mm * MM_PER_INCH, True)
     image = preview(spec, artworks, layout, width, height)
-    data = encode_preview(image, fmt)
+    encoded = encode_preview(image, fmt)
     with _writing(args.out):
-        args.out.write_bytes(data)
+        args.out.write_bytes(encoded)
 
 
 def _cmd_print(args: argparse.Namespace) -> None:

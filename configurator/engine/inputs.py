@@ -80,21 +80,25 @@ def read_file(path: Path | str, *, limit: int, what: str) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     try:
-        _check(path, os.fstat(fd), limit, what)
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(_READ_CHUNK, limit + 1 - total))
+        info = os.fstat(fd)
+        _check(path, info, limit, what)
+        # One read of the stat size plus one byte takes a regular file whole, with no copy;
+        # more is read only if the file grew, and never more than the limit plus one byte.
+        chunks, total, size = [], 0, info.st_size + 1
+        while size:
+            chunk = os.read(fd, size)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            size = min(_READ_CHUNK, limit + 1 - total)
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     if total > limit:
         raise InputError(f"{what} {path} grew beyond {_size_text(limit)} while being read")
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def json_depth(data: bytes) -> int:
