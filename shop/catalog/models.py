@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from shop.validators import single_line
+
 MM = {"max_digits": 6, "decimal_places": 2}
 MM_PER_INCH = Decimal("25.4")
 
@@ -41,8 +43,8 @@ class PhoneModel(models.Model):
     (keys: body, corner_radius, camera, openings).
     """
 
-    brand = models.CharField(max_length=60)
-    name = models.CharField(max_length=100)
+    brand = models.CharField(max_length=60, validators=[single_line])
+    name = models.CharField(max_length=100, validators=[single_line])
     slug = models.SlugField(max_length=100, unique=True)
     release_year = models.PositiveSmallIntegerField()
     height_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
@@ -97,7 +99,7 @@ class PhoneModel(models.Model):
 
 
 class Colour(models.Model):
-    name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=40, unique=True, validators=[single_line])
     slug = models.SlugField(max_length=40, unique=True)
     hex = models.CharField(max_length=7, help_text="#RRGGBB swatch")
 
@@ -109,7 +111,7 @@ class Colour(models.Model):
 
 
 class Feature(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=[single_line])
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -120,7 +122,7 @@ class Feature(models.Model):
 
 
 class CaseProduct(models.Model):
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     material = models.CharField(max_length=10, choices=Material.choices, db_index=True)
