@@ -266,3 +266,48 @@ class CatalogRevision(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ImportJob(models.Model):
+    """A CSV import too large to run inside a web request, run by a Celery worker.
+
+    It holds the uploaded text until it has run; the import is all or nothing, and `errors`
+    says why nothing was saved. Rows done while it runs are reported through the cache
+    (`shop.catalog.csv_import.import_job_progress`): the import's own transaction hides them
+    from the database until the end.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCTS = "products", "Products"
+        VARIANTS = "variants", "Variants"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing was saved"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    source = models.TextField(blank=True, help_text="The CSV text, emptied once imported.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=200, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "CSV import job"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
