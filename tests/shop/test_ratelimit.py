@@ -97,3 +97,21 @@ def test_limits_hold_under_concurrent_hits_on_redis(settings):
     with ThreadPoolExecutor(max_workers=8) as pool:
         allowed = sum(pool.map(hit, range(40)))
     assert allowed == 10
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "content_type"),
+    [("/products/x/", "text/html", "text/html"), ("/api/things/", "*/*", "application/json")],
+)
+def test_a_rate_limited_raised_anywhere_becomes_a_429(db, path, accept, content_type):
+    """The middleware answers any RateLimited with 429 and Retry-After (JSON for the API)."""
+    from django_ratelimit.middleware import RatelimitMiddleware
+
+    request = RequestFactory().post(path, HTTP_ACCEPT=accept)
+    response = RatelimitMiddleware(lambda r: None).process_exception(
+        request, RateLimited("inquiry-address", 125)
+    )
+    assert response.status_code == 429
+    assert response["Retry-After"] == "125"
+    assert response["Content-Type"].startswith(content_type)
+    assert b"try again in 3 minutes" in response.content
