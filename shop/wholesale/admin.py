@@ -18,7 +18,7 @@ class InquiryAdmin(admin.ModelAdmin):
         "received",
         "company",
         "contact",
-        "request",
+        "requested",
         "quantity",
         "handled",
         "staff_notified",
@@ -53,7 +53,7 @@ class InquiryAdmin(admin.ModelAdmin):
         return format_html("{}<br>{}", obj.name, obj.email)
 
     @admin.display(description="Request", ordering="product__name")
-    def request(self, obj: Inquiry):
+    def requested(self, obj: Inquiry):
         product = obj.product or "deleted product"
         if obj.phone_model is None:
             return format_html("{}", product)
