@@ -60,7 +60,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a RateLimited raised anywhere into a 429 page (shop/ratelimit.py).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+RATELIMIT_VIEW = "shop.ratelimit.rate_limited_view"
 
 ROOT_URLCONF = env.str("ROOT_URLCONF", default="shop.urls")
 

@@ -51,7 +51,7 @@ from .models import (
 REVISION_PK = 1
 DEFAULT_TTL = 600
 # Change when the shape of cached values changes (a shared Redis may hold the old shape).
-KEY_FORMAT = "v2"
+KEY_FORMAT = "v3"
 # Models whose rows appear on storefront pages: any change to them bumps the revision.
 CATALOG_MODELS = (PhoneModel, Colour, Feature, CaseProduct, ProductPhoto, Variant, PriceTier)
 CATALOG_M2M = (CaseProduct.features.through, CaseProduct.recommended.through)

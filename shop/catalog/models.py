@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from shop.validators import single_line
+
 MM = {"max_digits": 6, "decimal_places": 2}
 MM_PER_INCH = Decimal("25.4")
 
@@ -41,8 +43,8 @@ class PhoneModel(models.Model):
     (keys: body, corner_radius, camera, openings).
     """
 
-    brand = models.CharField(max_length=60)
-    name = models.CharField(max_length=100)
+    brand = models.CharField(max_length=60, validators=[single_line])
+    name = models.CharField(max_length=100, validators=[single_line])
     slug = models.SlugField(max_length=100, unique=True)
     release_year = models.PositiveSmallIntegerField()
     height_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
@@ -97,7 +99,7 @@ class PhoneModel(models.Model):
 
 
 class Colour(models.Model):
-    name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=40, unique=True, validators=[single_line])
     slug = models.SlugField(max_length=40, unique=True)
     hex = models.CharField(max_length=7, help_text="#RRGGBB swatch")
 
@@ -109,7 +111,7 @@ class Colour(models.Model):
 
 
 class Feature(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=[single_line])
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -120,7 +122,7 @@ class Feature(models.Model):
 
 
 class CaseProduct(models.Model):
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     material = models.CharField(max_length=10, choices=Material.choices, db_index=True)
@@ -264,3 +266,48 @@ class CatalogRevision(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ImportJob(models.Model):
+    """A CSV import too large to run inside a web request, run by a Celery worker.
+
+    It holds the uploaded text until it has run; the import is all or nothing, and `errors`
+    says why nothing was saved. Rows done while it runs are reported through the cache
+    (`shop.catalog.csv_import.import_job_progress`): the import's own transaction hides them
+    from the database until the end.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCTS = "products", "Products"
+        VARIANTS = "variants", "Variants"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing was saved"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    source = models.TextField(blank=True, help_text="The CSV text, emptied once imported.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=200, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "CSV import job"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -83,16 +83,29 @@ class StrictBooleanWidget(widgets.BooleanWidget):
 
 
 class SlugForeignKeyWidget(widgets.ForeignKeyWidget):
-    """A related object by its slug; an unknown slug is a validation error naming it."""
+    """A related object by its slug; an unknown slug is a validation error naming it.
+
+    Each slug is looked up once per import: thousands of rows name the same few products,
+    phone models and colours (each resource instance has its own copy of this widget).
+    """
+
+    def __init__(self, model, field="pk", **kwargs):
+        super().__init__(model, field=field, **kwargs)
+        self._found: dict[str, object] = {}
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, str):
             value = value.strip()
+            if value in self._found:
+                return self._found[value]
         try:
-            return super().clean(value, row=row, **kwargs)
+            found = super().clean(value, row=row, **kwargs)
         except self.model.DoesNotExist as exc:
             name = self.model._meta.verbose_name
             raise ValueError(f"No {name} with {self.field} '{value}'.") from exc
+        if isinstance(value, str) and found is not None:
+            self._found[value] = found
+        return found
 
 
 class SlugManyToManyWidget(widgets.ManyToManyWidget):

@@ -11,10 +11,10 @@ What is the same for every visitor is cached as rendered HTML under the catalog 
 `catalog`), a product page's body per variant selection, the htmx fragments, and product
 cards. Those regions are rendered without the request, so no context processor (user, CSRF
 token, messages) can leak into them. What belongs to one visitor is rendered on every
-request: messages, the CSRF token of the wholesale inquiry form (and the whole form after a
-POST with errors), the catalog's notices about ignored filter values, and the recently
-viewed products, kept in a signed cookie so that viewing a product writes nothing to the
-database.
+request: messages, the CSRF token of the wholesale inquiry form (whose POST goes to the
+wholesale app; this module never imports it), the catalog's notices about ignored filter
+values, and the recently viewed products, kept in a signed cookie so that viewing a
+product writes nothing to the database.
 """
 
 from __future__ import annotations
@@ -24,19 +24,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
-
-from shop.wholesale.forms import InquiryForm
-from shop.wholesale.models import WHOLESALE_MIN_QUANTITY
-from shop.wholesale.services import inquiry_create
 
 from . import cache as storefront_cache
 from . import recently_viewed, selectors
@@ -59,7 +54,6 @@ from .presentation import (
 from .pricing import RetailStrategy, strategy_for
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-INQUIRY_MESSAGE_TAG = "inquiry"
 
 
 def _is_htmx_for(request: HttpRequest, target: str) -> bool:
@@ -292,22 +286,13 @@ def _purchase_context(
     }
 
 
-def _inquiry_form(selection: Selection, data=None) -> InquiryForm:
-    """The inquiry form: bound to `data` (a POST), or empty with the picked phone model."""
-    if data is not None:
-        return InquiryForm(data, phone_models=selection.phone_models)
-    initial = {"quantity": WHOLESALE_MIN_QUANTITY}
-    if selection.variant is not None:
-        initial["phone_model"] = selection.variant.phone_model.slug
-    return InquiryForm(initial=initial, phone_models=selection.phone_models)
-
-
 @dataclass(frozen=True)
 class ProductBody:
     """The cached part of a product page for one variant selection: all but the messages,
     the CSRF token and the recently viewed products. Strings only, cheap to unpickle."""
 
     product_id: int
+    slug: str
     name: str
     meta_description: str
     main_html: SafeString  # breadcrumbs, photos, summary, purchase panel, specifications
@@ -329,13 +314,20 @@ def _product_body(
         "features": detail.features,
         "recommended": recommended,
     }
-    fields_context = {"form": _inquiry_form(selection)}
+    # The wholesale app renders its form's fields: this module does not import it.
+    fields_context = {
+        "phone_models": selection.phone_models,
+        "phone_model": selection.variant.phone_model if selection.variant else None,
+    }
     return ProductBody(
         product_id=product.pk,
+        slug=product.slug,
         name=product.name,
         meta_description=Truncator(product.description).chars(150),
         main_html=render_to_string("catalog/_product_main.html", context),
-        inquiry_fields_html=render_to_string("wholesale/_inquiry_fields.html", fields_context),
+        inquiry_fields_html=render_to_string(
+            "wholesale/_inquiry_empty_fields.html", fields_context
+        ),
         recommended_html=render_to_string("catalog/_recommended.html", context),
     )
 
@@ -354,55 +346,16 @@ def _purchase_fragment(
     return render_to_string("catalog/_purchase.html", context), not selection.notices
 
 
-def _inquiry_post(
-    request: HttpRequest, slug: str, model: str | None, colour: str | None
-) -> HttpResponse | InquiryForm:
-    """Store a valid wholesale inquiry and redirect; else return the form with its errors."""
-    detail = selectors.product_detail(slug, with_media=False)
-    if detail is None:
-        raise Http404("No product at this address.")
-    selection = select_variant(detail.variants, model, colour)
-    form = _inquiry_form(selection, request.POST)
-    if not form.is_valid():
-        return form
-    data = form.cleaned_data
-    product = detail.product
-    inquiry_create(
-        product=product,
-        name=data["name"],
-        company=data["company"],
-        email=data["email"],
-        quantity=data["quantity"],
-        message=data["message"],
-        phone_model=data["phone_model"],
-    )
-    messages.success(
-        request,
-        f"Thank you, {data['name']}: we received your inquiry for {data['quantity']} x "
-        f"{product.name}. We'll email a quote including shipping to {data['email']} "
-        "within one working day.",
-        extra_tags=INQUIRY_MESSAGE_TAG,
-    )
-    return redirect(f"{request.get_full_path()}#inquiry")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["GET", "HEAD"])
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     model, colour = request.GET.get("model"), request.GET.get("colour")
     strategy = strategy_for(request)
-    bound_form = None
-    if request.method == "POST":
-        posted = _inquiry_post(request, slug, model, colour)
-        if isinstance(posted, HttpResponse):
-            return posted
-        bound_form = posted  # shown again below, with its errors
-
     revision = storefront_cache.catalog_revision()
     fingerprint = storefront_cache.render_fingerprint(strategy)
     # The body depends on `model` and `colour` only through select_variant(), which treats
     # a missing and an empty value alike.
     selection_key = (slug, model or "", colour or "")
-    if bound_form is None and _is_htmx_for(request, "purchase"):
+    if _is_htmx_for(request, "purchase"):
         key = storefront_cache.cache_key("purchase", revision, fingerprint, *selection_key)
         html = cache.get(key)
         if html is None:
@@ -437,13 +390,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "body": body,
         "product_name": body.name,
-        "inquiry_form": bound_form,
-        # The empty form comes rendered with the body; one with errors is rendered here.
-        "inquiry_fields_html": (
-            mark_safe(body.inquiry_fields_html) if bound_form is None else None
-        ),
-        "inquiry_message_tag": INQUIRY_MESSAGE_TAG,
-        "wholesale_min_quantity": WHOLESALE_MIN_QUANTITY,
+        "product_slug": body.slug,
+        "inquiry_fields_html": mark_safe(body.inquiry_fields_html),
         "recently_viewed": [cards[i] for i in recent_ids if i in cards],
     }
     response = _vary(render(request, "catalog/product.html", context), "Cookie")

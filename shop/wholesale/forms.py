@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from shop.catalog.models import PhoneModel
+from shop.validators import single_line
 
 from .models import WHOLESALE_MIN_QUANTITY, Inquiry
 
@@ -22,8 +23,12 @@ class InquiryForm(forms.Form):
     already has them), so the form costs no query to render or validate.
     """
 
-    name = forms.CharField(label="Your name", max_length=_max_length("name"))
-    company = forms.CharField(label="Company", max_length=_max_length("company"))
+    name = forms.CharField(
+        label="Your name", max_length=_max_length("name"), validators=[single_line]
+    )
+    company = forms.CharField(
+        label="Company", max_length=_max_length("company"), validators=[single_line]
+    )
     email = forms.EmailField(
         label="Email",
         max_length=_max_length("email"),
@@ -53,6 +58,8 @@ class InquiryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Colours, print artwork, deadline, delivery country…",
     )
+    # A honeypot: hidden from people by CSS, filled in by bots that fill in every field.
+    website = forms.CharField(label="Leave this field empty", required=False, max_length=200)
 
     def __init__(self, *args, phone_models: list[PhoneModel], **kwargs):
         kwargs.setdefault("auto_id", "inquiry-%s")
@@ -70,3 +77,7 @@ class InquiryForm(forms.Form):
 
     def clean_phone_model(self) -> PhoneModel | None:
         return self._phone_models.get(self.cleaned_data.get("phone_model") or "")
+
+    def is_from_a_bot(self) -> bool:
+        """Whether the honeypot was filled in (call after `is_valid()`)."""
+        return bool(self.cleaned_data.get("website"))

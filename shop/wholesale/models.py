@@ -3,6 +3,8 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from shop.validators import single_line
+
 WHOLESALE_MIN_QUANTITY = 10
 
 
@@ -15,8 +17,8 @@ class Inquiry(models.Model):
     phone_model = models.ForeignKey(
         "catalog.PhoneModel", on_delete=models.SET_NULL, null=True, blank=True
     )
-    name = models.CharField(max_length=120)
-    company = models.CharField(max_length=160)
+    name = models.CharField(max_length=120, validators=[single_line])
+    company = models.CharField(max_length=160, validators=[single_line])
     email = models.EmailField()
     quantity = models.PositiveIntegerField(
         validators=[MinValueValidator(WHOLESALE_MIN_QUANTITY), MaxValueValidator(1_000_000)]

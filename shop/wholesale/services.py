@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from shop.catalog.models import CaseProduct, PhoneModel
+from shop.ratelimit import rate_limit_hit
 
 from .models import Inquiry
+
+logger = logging.getLogger(__name__)
 
 
 def inquiry_create(
@@ -40,3 +45,35 @@ def inquiry_create(
         # confirmation into an error (staff still see the inquiry, marked "not notified").
         transaction.on_commit(lambda: inquiry_notify_staff.delay(inquiry.pk), robust=True)
     return inquiry
+
+
+def inquiry_submit(
+    *,
+    product: CaseProduct,
+    client_address: str,
+    name: str,
+    company: str,
+    email: str,
+    quantity: int,
+    message: str = "",
+    phone_model: PhoneModel | None = None,
+    from_bot: bool = False,
+) -> Inquiry | None:
+    """A public inquiry: counted against the rate limits per client address and per email
+    address (raises `shop.ratelimit.RateLimited`), dropped quietly when it comes from a bot
+    (the honeypot was filled in: nothing is stored or sent), else stored (`inquiry_create`).
+    """
+    rate_limit_hit(scope="inquiry-address", key=client_address)
+    if from_bot:
+        logger.info("Dropped a wholesale inquiry with a filled honeypot from %s", client_address)
+        return None
+    rate_limit_hit(scope="inquiry-email", key=email)
+    return inquiry_create(
+        product=product,
+        name=name,
+        company=company,
+        email=email,
+        quantity=quantity,
+        message=message,
+        phone_model=phone_model,
+    )

@@ -8,16 +8,28 @@ from django.utils import timezone
 from .models import Inquiry
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def inquiry_notify_staff(self, inquiry_id: int) -> bool:
-    """Email staff about a new inquiry, once: a retried or repeated task sends nothing more."""
+    """Email staff about a new inquiry, once: a retried or repeated task sends nothing more.
+
+    The inquiry is marked as notified only when the mail went out: any failure (a refused
+    connection, an SMTP error, a bad header) releases the claim, and the task retries with
+    backoff, at most 5 times.
+    """
     claimed = Inquiry.objects.filter(pk=inquiry_id, staff_notified_at__isnull=True).update(
         staff_notified_at=timezone.now()
     )
     if not claimed:
         return False
-    inquiry = Inquiry.objects.select_related("product", "phone_model").get(pk=inquiry_id)
     try:
+        inquiry = Inquiry.objects.select_related("product", "phone_model").get(pk=inquiry_id)
         send_mail(
             subject=f"Wholesale inquiry: {inquiry.quantity} x {inquiry.product}",
             message=(
@@ -32,8 +44,8 @@ def inquiry_notify_staff(self, inquiry_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=settings.STAFF_NOTIFY_EMAILS,
         )
-    except OSError:
-        # Release the claim so the retry can send it.
+    except BaseException:
+        # Release the claim so the retry (or staff, with the "not notified" filter) sends it.
         Inquiry.objects.filter(pk=inquiry_id).update(staff_notified_at=None)
         raise
     return True

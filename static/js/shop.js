@@ -19,3 +19,24 @@ document.addEventListener("htmx:afterSwap", () => {
     inquiry.value = picker.value;
   }
 });
+
+// A 429 (rate limited) answer to an htmx form carries a note to show in the form's region.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+// After the inquiry form's region is swapped, move focus to its note or first invalid field,
+// so keyboard and screen reader users hear the outcome.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id !== "inquiry-region") {
+    return;
+  }
+  const region = document.getElementById("inquiry-region");
+  const target = region && region.querySelector("#inquiry-region > [tabindex='-1'], [aria-invalid='true']");
+  if (target) {
+    target.focus();
+  }
+});

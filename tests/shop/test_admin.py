@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from import_export.formats import base_formats
 
-from shop.catalog.models import CaseProduct, Colour, Feature, PhoneModel, Variant
+from shop.catalog.models import CaseProduct, Colour, Feature, ImportJob, PhoneModel, Variant
 from shop.wholesale.models import Inquiry
 from tests.factories import (
     CaseProductFactory,
@@ -80,8 +80,8 @@ def csv_format_index(model) -> str:
 
 
 def test_catalog_and_wholesale_models_are_registered():
-    """Every catalog model staff manage, and inquiries, have an admin page."""
-    assert set(our_registered_models()) == set(FACTORIES)
+    """Every catalog model staff manage, inquiries, and CSV import jobs have an admin page."""
+    assert set(our_registered_models()) == {*FACTORIES, ImportJob}
 
 
 @pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
@@ -625,3 +625,194 @@ def test_escaped_export_reimports_unchanged(staff_client, name):
     result = preview.context["result"]
     assert (result.totals["skip"], result.totals["update"]) == (1, 0)
     assert CaseProduct.objects.get(slug="risky").name == name
+
+
+# --- hostile and large CSV files ------------------------------------------------------------
+
+
+def _import_bytes(client, model, data: bytes, name: str = "data.csv"):
+    upload = SimpleUploadedFile(name, data, content_type="text/csv")
+    return client.post(
+        admin_url(model, "import"),
+        {"resource": "0", "format": csv_format_index(model), "import_file": upload},
+    )
+
+
+def _file_errors(response) -> list[str]:
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Traceback" not in html and "site-packages" not in html
+    return list(response.context["form"].errors.get("import_file", []))
+
+
+def test_missing_required_column_is_a_clear_message(staff_client, variant_refs):
+    """A variant file without a sku column says so, with no traceback or server path."""
+    response = _import_bytes(staff_client, Variant, b"stock_on_hand,price\n3,2.00\n")
+    (error,) = _file_errors(response)
+    assert "The file has no “sku” column" in error
+    assert "sku, product, phone_model" in error  # the columns it knows
+    assert not Variant.objects.exists()
+
+
+def test_a_huge_cell_is_refused_naming_its_row_and_column(staff_client, variant_refs):
+    """A 1 MB cell is refused with a message that names the row and the column."""
+    data = (
+        "sku,product,phone_model,colour,price,stock_on_hand\n"
+        "CF-1,ridge-tpu,iphone-15,black,17.90,1\n"
+        f"CF-2,ridge-tpu,iphone-15,{'x' * 1_000_000},17.90,1\n"
+    ).encode()
+    (error,) = _file_errors(_import_bytes(staff_client, Variant, data))
+    assert error.startswith("Row 2 (line 3), column “colour”: the cell holds 1,000,000 characters")
+    assert not Variant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"sku,stock_on_hand\nCF-1,3\x00\n", "Line 2 holds a NUL character"),
+        ("sku,stock_on_hand\nCAF\u00c9,3\n".encode("latin-1"), "The file is not UTF-8 text"),
+        ("sku,stock_on_hand\n".encode("utf-16"), "The file is not UTF-8 text"),
+        (b"sku,colour_name\nCF-1,3\n", "Unknown column(s): “colour_name”"),
+        (b"sku,sku\nCF-1,CF-1\n", "appears twice"),
+        (b"sku,\nCF-1,3\n", "Column 2 of the first line has no name"),
+        (b"sku,stock_on_hand\nCF-1,3,4\n", "Row 1 (line 2) has 3 cells"),
+        (b"sku,stock_on_hand\n", "no rows to import"),
+        (b"\n\n", "The file is empty"),
+        (b'sku,stock_on_hand\n"CF-1,3\n', "not valid CSV"),
+    ],
+    ids=["nul", "latin-1", "utf-16", "unknown-column", "twice", "nameless", "long-row",
+         "header-only", "empty", "open-quote"],
+)  # fmt: skip
+def test_hostile_files_get_one_clear_message(staff_client, data, message):
+    """Broken files end in a message on the file field, never an error page."""
+    (error,) = _file_errors(_import_bytes(staff_client, Variant, data))
+    assert message in error
+
+
+def test_a_file_over_the_upload_cap_is_refused_unread(staff_client, settings):
+    """Above the absolute cap the file is refused by its size."""
+    settings.CSV_IMPORT_LIMITS = {"max_upload_bytes": 1000}
+    data = b"sku,stock_on_hand\n" + b"CF-1,3\n" * 300
+    (error,) = _file_errors(_import_bytes(staff_client, Variant, data))
+    assert "a CSV import takes at most" in error
+
+
+@pytest.mark.parametrize("name", ["Ridge\nSubject: hi", "Ridge\x1bTPU", "Ridge\u2028TPU"])
+def test_csv_product_names_must_be_single_line(staff_client, name):
+    """A product name with a line break or control character is a row error; nothing saved."""
+    response = _import(staff_client, CaseProduct, [_product_row(name=name, features="")])
+    html = response.content.decode()
+    assert "Some rows failed to validate" in html
+    assert "single line" in html
+    assert not CaseProduct.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        (Colour, {"name": "Red\nBlue", "slug": "red", "hex": "#ff0000"}),
+        (Feature, {"name": "Grip\x00", "slug": "grip"}),
+    ],
+)
+def test_admin_names_must_be_single_line(staff_client, model, data):
+    """The admin refuses colour and feature names with line breaks or control characters."""
+    response = staff_client.post(admin_url(model, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"]
+    assert not model.objects.exists()
+
+
+def test_phone_model_name_must_be_single_line(staff_client):
+    """The admin refuses a phone model name with a line break."""
+    response = staff_client.post(
+        admin_url(PhoneModel, "add"), _phone_form_data(name="Fairphone\r\n5")
+    )
+    assert response.status_code == 200
+    assert "single line" in response.content.decode()
+    assert not PhoneModel.objects.exists()
+
+
+def _variant_csv(count: int, bad_row: int | None = None) -> bytes:
+    """One variant per colour colour-1 ... colour-<count> (see `colours`)."""
+    lines = ["sku,product,phone_model,colour,price,stock_on_hand"]
+    for i in range(1, count + 1):
+        colour = "plaid" if i == bad_row else f"colour-{i}"
+        lines.append(f"CF-BULK-{i:05d},ridge-tpu,iphone-15,{colour},17.90,{i % 50}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def colours(variant_refs):
+    return [ColourFactory(slug=f"colour-{i}", name=f"Colour {i}") for i in range(1, 9)]
+
+
+def test_a_file_over_the_inline_limit_is_not_imported_in_the_request(
+    staff_client, variant_refs, monkeypatch, django_capture_on_commit_callbacks
+):
+    """501 rows (over the default inline limit) queue a job and answer at once."""
+    from shop.catalog import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.catalog_import_run, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _import_bytes(staff_client, Variant, _variant_csv(501), name="bulk.csv")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == admin_url(ImportJob, "change", job.pk)
+    assert queued == [job.pk]
+    assert (job.status, job.rows_total, job.file_name) == ("queued", 501, "bulk.csv")
+    assert not Variant.objects.exists()
+
+
+def test_a_large_import_runs_as_a_job_staff_can_follow(
+    staff_client, colours, settings, django_capture_on_commit_callbacks
+):
+    """Above the inline limit the import runs as a job; its page and progress say it is done."""
+    settings.CSV_IMPORT_LIMITS = {"inline_max_rows": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _import_bytes(staff_client, Variant, _variant_csv(8))
+    job = ImportJob.objects.get()
+    assert response["Location"] == admin_url(ImportJob, "change", job.pk)
+    assert Variant.objects.count() == 8
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.summary) == ("done", 8, "8 new, 0 updated, 0 unchanged.")
+    assert job.source == ""
+
+    page = staff_client.get(response["Location"]).content.decode()
+    assert 'data-progress-url="' in page and "js/import-progress.js" in page
+    assert "8 new, 0 updated, 0 unchanged." in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
+    progress = staff_client.get(reverse("admin:catalog_importjob_progress", args=[job.pk]))
+    assert progress.json() == {
+        "status": "done",
+        "status_display": "Imported",
+        "rows_done": 8,
+        "rows_total": 8,
+        "finished": True,
+    }
+
+
+def test_a_large_import_with_a_bad_row_saves_nothing_and_says_why(
+    staff_client, colours, settings, django_capture_on_commit_callbacks
+):
+    """One invalid row in a background import: nothing is written, the job names the row."""
+    settings.CSV_IMPORT_LIMITS = {"inline_max_rows": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        _import_bytes(staff_client, Variant, _variant_csv(8, bad_row=6))
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert job.errors == ["Row 6, colour: No colour with slug 'plaid'."]
+    assert not Variant.objects.exists()
+    page = staff_client.get(admin_url(ImportJob, "change", job.pk)).content.decode()
+    assert "Failed: nothing was saved" in page
+    assert "Row 6, colour: No colour with slug &#x27;plaid&#x27;." in page
+
+
+def test_import_jobs_are_for_staff_who_may_import(client):
+    """Staff without import permissions cannot see import jobs or their progress."""
+    user = get_user_model().objects.create_user("intern2", password="pw-123456789", is_staff=True)
+    job = ImportJob.objects.create(kind="variants", file_name="x.csv", rows_total=1)
+    client.force_login(user)
+    assert client.get(admin_url(ImportJob, "change", job.pk)).status_code in (302, 403)
+    progress = client.get(reverse("admin:catalog_importjob_progress", args=[job.pk]))
+    assert progress.status_code == 403

@@ -657,7 +657,7 @@ def test_inquiry_success_message_shows_on_a_cached_page(
     client.get(path)  # caches the body
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            path,
+            f"/wholesale/inquiry/{shop_products['rugged'].slug}/",
             {
                 "name": "Alice Reseller",
                 "company": "Alice's Phone Shop",

@@ -1,15 +1,26 @@
-"""The wholesale inquiry form on every product page."""
+"""The wholesale inquiry form on every product page: posting, errors, abuse limits, mail."""
 
 from __future__ import annotations
 
 import re
+import smtplib
 
 import pytest
+from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from shop.wholesale.models import WHOLESALE_MIN_QUANTITY, Inquiry
+from shop.wholesale.tasks import inquiry_notify_staff
+from tests.factories import InquiryFactory
 
 pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "inquiry-region"}
+
+
+def inquiry_url(product) -> str:
+    return reverse("wholesale:inquiry", args=[product.slug])
 
 
 def valid_data(**overrides) -> dict:
@@ -30,6 +41,7 @@ def test_every_product_page_has_the_inquiry_form(client, shop_products):
     body = client.get(shop_products["clear"].get_absolute_url()).content.decode()
     assert 'id="inquiry"' in body
     assert 'name="csrfmiddlewaretoken"' in body
+    assert f'action="{inquiry_url(shop_products["clear"])}"' in body
     for field in ("name", "company", "email", "phone_model", "quantity", "message"):
         assert f'for="inquiry-{field}"' in body
     assert f'min="{WHOLESALE_MIN_QUANTITY}"' in body
@@ -60,7 +72,7 @@ def test_valid_inquiry_is_stored_and_emails_staff(
     settings.STAFF_NOTIFY_EMAILS = ["sales@caseforge.test", "boss@caseforge.test"]
     product = shop_products["rugged"]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(product.get_absolute_url(), valid_data())
+        response = client.post(inquiry_url(product), valid_data())
     assert len(callbacks) == 1
     assert response.status_code == 302
     assert response["Location"] == f"{product.get_absolute_url()}#inquiry"
@@ -93,9 +105,7 @@ def test_inquiry_without_phone_model_is_fine(
 ):
     """The phone model is optional."""
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            shop_products["clear"].get_absolute_url(), valid_data(phone_model="")
-        )
+        response = client.post(inquiry_url(shop_products["clear"]), valid_data(phone_model=""))
     assert response.status_code == 302
     assert Inquiry.objects.get().phone_model is None
     assert len(mailoutbox) == 1
@@ -106,9 +116,65 @@ def test_redirect_keeps_the_picked_variant(
 ):
     """After sending, the shopper lands back on the same variant they were looking at."""
     product = shop_products["rugged"]
+    page = f"http://testserver{product.get_absolute_url()}?model=pixel-8"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"{product.get_absolute_url()}?model=pixel-8", valid_data())
+        response = client.post(inquiry_url(product), valid_data(), HTTP_REFERER=page)
     assert response["Location"] == f"{product.get_absolute_url()}?model=pixel-8#inquiry"
+
+
+@pytest.mark.parametrize(
+    "referer",
+    ["https://evil.example/products/rugged-hybrid-armor/?x=1", "http://testserver/admin/?x=1"],
+)
+def test_redirect_never_follows_a_foreign_referer(client, shop_products, referer):
+    """The redirect goes to this product's page only, whatever the Referer says."""
+    product = shop_products["rugged"]
+    response = client.post(inquiry_url(product), valid_data(), HTTP_REFERER=referer)
+    assert response["Location"] == f"{product.get_absolute_url()}#inquiry"
+
+
+def test_htmx_inquiry_answers_with_the_thank_you_in_the_form_region(
+    client, shop_products, mailoutbox, django_capture_on_commit_callbacks
+):
+    """With htmx the answer is the form's region: the thank-you above a fresh, empty form."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(), **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="inquiry-region"')
+    assert "we received your inquiry for 250 x Rugged Hybrid Armor" in body
+    assert body.index('data-testid="inquiry-success"') < body.index("<form")
+    assert 'value="Alice Reseller"' not in body
+    assert "<html" not in body
+    assert Inquiry.objects.count() == 1 and len(mailoutbox) == 1
+
+
+def test_htmx_inquiry_with_errors_shows_them_in_the_region(client, shop_products):
+    """With htmx an invalid form comes back in the region, errors next to the fields."""
+    response = client.post(inquiry_url(shop_products["rugged"]), valid_data(email="nope"), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="inquiry-region"')
+    assert 'id="inquiry-email_error"' in body
+    assert 'value="Alice Reseller"' in body
+    assert Inquiry.objects.count() == 0
+
+
+def test_inquiry_with_errors_without_javascript_is_a_page_of_its_own(client, shop_products):
+    """Without htmx, an invalid form is shown on a full page that links back to the product."""
+    product = shop_products["rugged"]
+    response = client.post(inquiry_url(product), valid_data(email="nope"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in body and 'id="inquiry-email_error"' in body
+    assert f'href="{product.get_absolute_url()}"' in body
+
+
+def test_product_page_no_longer_takes_posts(client, shop_products):
+    """The product page itself only answers GET and HEAD; inquiries go to the wholesale app."""
+    response = client.post(shop_products["rugged"].get_absolute_url(), valid_data())
+    assert response.status_code == 405
+    assert Inquiry.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -134,10 +200,10 @@ def test_invalid_inquiry_shows_inline_errors_and_stores_nothing(
 ):
     """Invalid input re-shows the form with the error next to the field; nothing is sent."""
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(shop_products["rugged"].get_absolute_url(), valid_data(**overrides))
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(**overrides))
     assert response.status_code == 200
     body = response.content.decode()
-    errors = response.context["inquiry_form"].errors
+    errors = response.context["form"].errors
     assert list(errors) == [field]
     assert error in errors[field][0]
     # The error sits in the field's group and is wired to the input for screen readers.
@@ -153,7 +219,7 @@ def test_invalid_inquiry_shows_inline_errors_and_stores_nothing(
 def test_invalid_inquiry_keeps_the_entered_values(client, shop_products):
     """After an error the shopper's input is still in the form."""
     response = client.post(
-        shop_products["rugged"].get_absolute_url(),
+        inquiry_url(shop_products["rugged"]),
         valid_data(email="alice-at-example", message="Need 3 colours"),
     )
     body = response.content.decode()
@@ -168,14 +234,14 @@ def test_invalid_inquiry_keeps_the_entered_values(client, shop_products):
 def test_inquiry_needs_a_csrf_token(shop_products):
     """Posting without the CSRF token is refused."""
     client = Client(enforce_csrf_checks=True)
-    response = client.post(shop_products["clear"].get_absolute_url(), valid_data())
+    response = client.post(inquiry_url(shop_products["clear"]), valid_data())
     assert response.status_code == 403
     assert Inquiry.objects.count() == 0
 
 
 def test_inquiry_for_an_inactive_product_is_not_found(client, shop_products):
     """A retired product cannot receive inquiries."""
-    response = client.post(shop_products["retired"].get_absolute_url(), valid_data())
+    response = client.post(inquiry_url(shop_products["retired"]), valid_data())
     assert response.status_code == 404
     assert Inquiry.objects.count() == 0
 
@@ -197,8 +263,206 @@ def test_inquiry_survives_a_mail_server_that_is_down(
     settings.EMAIL_BACKEND = f"{__name__}.RefusingMailBackend"
     product = shop_products["rugged"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(product.get_absolute_url(), valid_data())
+        response = client.post(inquiry_url(product), valid_data())
     assert response.status_code == 302
     inquiry = Inquiry.objects.get()
     assert inquiry.staff_notified_at is None  # staff can find it with the "not notified" filter
     assert "mail server is down" in caplog.text
+
+
+# --- abuse: rate limits, honeypot, single-line fields ---------------------------------------
+
+
+def _post_many(client, product, count: int, **kwargs) -> list:
+    return [client.post(inquiry_url(product), valid_data(**kwargs)) for _ in range(count)]
+
+
+def test_one_client_address_may_send_five_inquiries_an_hour(
+    client, shop_products, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The sixth inquiry within the hour from one address gets a clear 429 page; nothing is
+    stored or mailed for it."""
+    product = shop_products["rugged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [
+            client.post(inquiry_url(product), valid_data(email=f"buyer{i}@example.com"))
+            for i in range(6)
+        ]
+    assert [r.status_code for r in responses] == [302] * 5 + [429]
+    limited = responses[-1]
+    assert 0 < int(limited["Retry-After"]) <= 3600
+    assert limited["Content-Type"].startswith("text/html")
+    body = limited.content.decode()
+    assert "Too many requests" in body and "Please try again in" in body
+    assert Inquiry.objects.count() == 5
+    assert len(mailoutbox) == 5
+
+
+def test_one_email_address_may_send_three_inquiries_an_hour_from_any_address(client, shop_products):
+    """Changing the client address does not help: an email address has its own limit."""
+    product = shop_products["rugged"]
+    codes = [
+        client.post(inquiry_url(product), valid_data(), REMOTE_ADDR=f"203.0.113.{i}").status_code
+        for i in range(1, 5)
+    ]
+    assert codes == [302, 302, 302, 429]
+    again = client.post(
+        inquiry_url(product), valid_data(email="ALICE@example.com"), REMOTE_ADDR="203.0.113.9"
+    )
+    assert again.status_code == 429  # the same address in other letter case
+    assert Inquiry.objects.count() == 3
+
+
+def test_rate_limits_are_read_from_settings_at_call_time(client, shop_products, settings):
+    """RATE_LIMITS overrides a default on the next request."""
+    settings.RATE_LIMITS = {"inquiry-address": "1/m"}
+    product = shop_products["rugged"]
+    first, second = _post_many(client, product, 2)
+    assert (first.status_code, second.status_code) == (302, 429)
+    assert int(second["Retry-After"]) <= 60
+
+
+def test_rate_limited_json_request_gets_a_json_error(client, shop_products, settings):
+    """A client asking for JSON gets {"error": ...} with the 429 and Retry-After."""
+    settings.RATE_LIMITS = {"inquiry-address": "1/h"}
+    product = shop_products["rugged"]
+    client.post(inquiry_url(product), valid_data())
+    response = client.post(inquiry_url(product), valid_data(), HTTP_ACCEPT="application/json")
+    assert response.status_code == 429
+    assert "Retry-After" in response
+    assert "Please try again in" in response.json()["error"]
+
+
+def test_rate_limited_htmx_post_keeps_the_form_and_says_when_to_retry(
+    client, shop_products, settings
+):
+    """With htmx the 429 is the form's region, input kept, with a note on when to retry."""
+    settings.RATE_LIMITS = {"inquiry-address": "1/h"}
+    product = shop_products["rugged"]
+    client.post(inquiry_url(product), valid_data(), **HTMX)
+    response = client.post(inquiry_url(product), valid_data(), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 429 and "Retry-After" in response
+    assert 'data-testid="inquiry-rate-limited"' in body
+    assert 'value="Alice Reseller"' in body
+    assert Inquiry.objects.count() == 1
+
+
+def test_filled_honeypot_is_dropped_quietly(
+    client, shop_products, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A bot that fills in the hidden field sees the usual thank-you; nothing is stored or sent."""
+    product = shop_products["rugged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(product), valid_data(website="http://spam.example"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{product.get_absolute_url()}#inquiry"
+    assert "we received your inquiry" in client.get(response["Location"]).content.decode()
+    assert Inquiry.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_honeypot_is_hidden_by_a_css_class_not_an_inline_style(client, shop_products):
+    """The honeypot sits in a block hidden by the stylesheet, out of the tab order."""
+    body = client.get(shop_products["rugged"].get_absolute_url()).content.decode()
+    trap = re.search(r'<div class="inquiry__trap" aria-hidden="true">(.*?)</div>', body, re.S)
+    assert trap is not None
+    assert 'name="website"' in trap.group(1) and 'tabindex="-1"' in trap.group(1)
+    assert "style=" not in trap.group(0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Eve\nSubject: Your invoice is overdue"),
+        ("name", "Eve\r\nBcc: everyone@example.com"),
+        ("company", "Evil Corp\x00"),
+        ("company", "Evil\u2028Corp"),
+        ("name", "Eve\x1b[31m"),
+    ],
+)
+def test_single_line_fields_refuse_line_breaks_and_control_characters(
+    client, shop_products, mailoutbox, django_capture_on_commit_callbacks, field, value
+):
+    """A name or company with a line break or control character is refused: it can forge
+    no line (e.g. "Subject:") in the staff email."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(**{field: value}))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert "single line" in errors[field][0]
+    assert Inquiry.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_staff_email_body_has_no_forged_lines(
+    client, shop_products, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The staff email lists each field on its own line; no input adds a header-like line."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            inquiry_url(shop_products["rugged"]),
+            valid_data(name="Eve Subject: urgent", company="Bcc: x@example.com Ltd"),
+        )
+    (email,) = mailoutbox
+    lines = email.body.splitlines()
+    assert lines[0] == "From: Eve Subject: urgent <alice@example.com>"
+    assert not [line for line in lines if line.startswith(("Subject:", "Bcc:"))]
+
+
+def test_inquiry_model_refuses_multi_line_names():
+    """The inquiry's name and company are single-line in the model too (admin edits)."""
+    from django.core.exceptions import ValidationError
+
+    inquiry = InquiryFactory.build(name="Eve\nSubject: hi", product=None)
+    with pytest.raises(ValidationError) as exc:
+        inquiry.full_clean(exclude=["product"])
+    assert "name" in exc.value.message_dict
+
+
+# --- staff mail: notified only when the mail went out ---------------------------------------
+
+
+class FailingMailBackend:
+    """A mail server that answers every send with `error` (set by the test); counts tries."""
+
+    error: Exception = ValueError("bad header")
+    attempts = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        FailingMailBackend.attempts += 1
+        raise FailingMailBackend.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("bad header"), smtplib.SMTPException("550 rejected"), RuntimeError("bug")],
+    ids=["ValueError", "SMTPException", "RuntimeError"],
+)
+def test_failed_mail_leaves_the_inquiry_not_notified_and_is_retried(settings, monkeypatch, error):
+    """Any failure to send releases the claim: the task retries (bounded), and a later run
+    sends the mail once."""
+    from shop.celery import app
+
+    # As a worker runs it: each failure is retried, up to max_retries, then the task fails.
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
+    settings.EMAIL_BACKEND = f"{__name__}.FailingMailBackend"
+    FailingMailBackend.error, FailingMailBackend.attempts = error, 0
+    inquiry = InquiryFactory()
+    result = inquiry_notify_staff.apply(args=[inquiry.pk])
+    assert result.failed() and isinstance(result.result, type(error))
+    inquiry.refresh_from_db()
+    assert inquiry.staff_notified_at is None
+    assert FailingMailBackend.attempts == 1 + inquiry_notify_staff.max_retries
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    assert inquiry_notify_staff.delay(inquiry.pk).get() is True
+    assert inquiry_notify_staff.delay(inquiry.pk).get() is False
+    inquiry.refresh_from_db()
+    assert inquiry.staff_notified_at is not None
+    assert len(mail.outbox) == 1

@@ -1,0 +1,136 @@
+"""Rate limits for public forms and the API, on the Django cache (django-ratelimit).
+
+One call, `rate_limit_hit(scope=..., key=...)`, counts a hit against a named limit and raises
+`RateLimited` once the limit is passed; any view or service can call it with whatever key
+fits (a client address from `client_address`, an email address, an API client id). The
+counters live in the default cache and are created and bumped with `cache.add` and
+`cache.incr`, which are atomic on Redis and Memcached, so the limits hold across processes.
+Should the cache fail, the limit fails closed (django-ratelimit answers "limited").
+
+Limits are named rates such as "5/h" (count per period: s, m, h, d, optionally "5/10m"),
+read at call time from `settings.RATE_LIMITS` over `DEFAULT_RATE_LIMITS`; a limit set to
+None is switched off.
+
+`RateLimited` is django-ratelimit's `Ratelimited`, so its decorator and middleware work with
+it too; `rate_limited_response` (and `rate_limited_view`, for `RATELIMIT_VIEW`) answer
+429 with a Retry-After header: an HTML page, or `{"error": "..."}` for API and JSON requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+from django_ratelimit.exceptions import Ratelimited
+
+DEFAULT_RATE_LIMITS: dict[str, str | None] = {
+    # Wholesale inquiries: each one stores a row and mails staff.
+    "inquiry-address": "5/h",
+    "inquiry-email": "3/h",
+}
+
+# A client owns a whole IPv6 /64, so it is counted as one address.
+IPV6_PREFIX = 64
+
+
+class RateLimited(Ratelimited):
+    """A rate limit was passed; `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, scope: str, retry_after: int):
+        super().__init__(f"Rate limit '{scope}' passed; retry in {retry_after} s.")
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+def rate_for(scope: str) -> str | None:
+    """The rate of a named limit, read now: `settings.RATE_LIMITS` over the defaults."""
+    limits = {**DEFAULT_RATE_LIMITS, **getattr(settings, "RATE_LIMITS", {})}
+    if scope not in limits:
+        raise KeyError(f"No rate limit named {scope!r}: add it to DEFAULT_RATE_LIMITS.")
+    return limits[scope]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind a proxy (`BEHIND_PROXY`) the right-most
+    X-Forwarded-For entry, the one our proxy appended (entries to its left are whatever the
+    client sent). IPv6 addresses are reduced to their /64 network."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            address = last
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"  # every client without a readable address shares one counter
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address)
+    return str(ip)
+
+
+def rate_limit_hit(*, scope: str, key: str, request: HttpRequest | None = None) -> None:
+    """Count one hit of `key` (e.g. a client address or an email address) against the named
+    limit, and raise `RateLimited` when it is passed."""
+    rate = rate_for(scope)
+    if rate is None:
+        return
+    # Keys are hashed by django-ratelimit; normalising here makes "A@x.com" and "a@x.com" one.
+    value = hashlib.sha256(key.strip().lower().encode()).hexdigest()
+    usage = get_usage(
+        request or HttpRequest(),
+        group=scope,
+        key=lambda _group, _request: value,
+        rate=rate,
+        increment=True,
+    )
+    if usage is not None and usage["should_limit"]:
+        # time_left is -1 when the cache failed: ask for a minute's patience then.
+        raise RateLimited(scope, max(usage["time_left"], 0) or 60)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the client expects JSON: an API address or an Accept header asking for it."""
+    accept = request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def retry_after_text(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    if minutes <= 1:
+        return "in a minute"
+    if minutes < 90:
+        return f"in {minutes} minutes"
+    return f"in {-(-minutes // 60)} hours"
+
+
+def rate_limited_response(
+    request: HttpRequest, exc: Ratelimited, *, template: str = "429.html", context=None
+) -> HttpResponse:
+    """429 Too Many Requests with Retry-After: JSON for API clients, else an HTML page (or
+    `template` with `context`, e.g. a form fragment that says when to try again)."""
+    retry_after = getattr(exc, "retry_after", 60)
+    message = (
+        "Too many requests from you in a short time. "
+        f"Please try again {retry_after_text(retry_after)}."
+    )
+    if wants_json(request):
+        response = JsonResponse({"error": message}, status=429)
+    else:
+        page_context = {"rate_limit_message": message, **(context or {})}
+        response = render(request, template, page_context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limited_view(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The view django-ratelimit's middleware calls (settings.RATELIMIT_VIEW)."""
+    return rate_limited_response(request, exception)
