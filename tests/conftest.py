@@ -37,3 +37,13 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test fails when any page it opened violated the Content-Security-Policy."""
+    result = yield
+    browser = item.funcargs.get("browser")
+    if browser is not None and hasattr(browser, "assert_no_csp_violations"):
+        browser.assert_no_csp_violations()
+    return result

@@ -1,0 +1,78 @@
+"""`manage.py demo`: the README's run command migrates, seeds and serves where it is told."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.core.management.commands import runserver
+
+from shop.catalog import demo as seeding
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def served(monkeypatch, settings):
+    """Stands in for the development server: records the address instead of serving."""
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    monkeypatch.setattr(seeding, "load_photos", lambda tally, products: None)  # speed only
+    addresses = []
+    monkeypatch.setattr(
+        runserver.Command, "handle", lambda self, *args, **options: addresses.append(options)
+    )
+    return addresses
+
+
+def demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("addrport", "site"),
+    [
+        ("127.0.0.1:8601", "http://127.0.0.1:8601/"),
+        ("8601", "http://127.0.0.1:8601/"),
+        ("0.0.0.0:9000", "http://0.0.0.0:9000/"),
+        ("[::1]:8601", "http://[::1]:8601/"),
+    ],
+)
+def test_demo_prints_the_admin_address_it_serves(served, addrport, site):
+    """The printed admin link and the serving line name the address given, not :8000."""
+    output = demo(addrport)
+    assert re.search(rf"^Admin:\s+{re.escape(site)}admin/$", output, re.M), output
+    assert f"Serving the store on {site} " in output
+    assert ":8000" not in output
+    assert [options["addrport"] for options in served] == [addrport]
+
+
+def test_demo_defaults_to_port_8000(served):
+    """Without an address the store is served, and its admin printed, on 127.0.0.1:8000."""
+    output = demo()
+    assert re.search(r"^Admin:\s+http://127\.0\.0\.1:8000/admin/$", output, re.M), output
+    assert [options["addrport"] for options in served] == ["127.0.0.1:8000"]
+
+
+def test_demo_refuses_a_bad_address_before_doing_anything(served):
+    """A malformed address is refused at once: nothing is seeded or served."""
+    from shop.catalog.models import PhoneModel
+
+    with pytest.raises(CommandError, match="not a valid port number"):
+        demo("localhost:http")
+    assert served == [] and PhoneModel.objects.count() == 0
+
+
+def test_demo_help_explains_the_address_argument(capsys):
+    """`demo --help` says what the optional address is, with examples and the default."""
+    with pytest.raises(SystemExit):
+        call_command("demo", "--help")
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "addrport" in help_text
+    assert "port number (e.g. 8601)" in help_text
+    assert "address:port (e.g. 0.0.0.0:8601)" in help_text
+    assert "Default 127.0.0.1:8000" in help_text
