@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,6 +19,8 @@ from django.core.management.commands import runserver
 from shop.catalog import demo as seeding
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -76,3 +85,40 @@ def test_demo_help_explains_the_address_argument(capsys):
     assert "port number (e.g. 8601)" in help_text
     assert "address:port (e.g. 0.0.0.0:8601)" in help_text
     assert "Default 127.0.0.1:8000" in help_text
+
+
+def test_the_readme_run_command_serves_the_store_in_development_mode(tmp_path):
+    """`manage.py demo` with nothing set migrates, seeds (demo password) and serves."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    unset = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset | {"REDIS_URL"}}
+    env |= {
+        # A folder that does not exist yet, as var/ in a fresh clone.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'demo.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "demo", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while status is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    status = page.status
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert status == 200, output
+    assert re.search(rf"^Admin:\s+http://127\.0\.0\.1:{port}/admin/$", output, re.M), output
+    assert re.search(r"^Password:\s+caseforge-demo$", output, re.M), output
