@@ -163,3 +163,28 @@ def test_storefront_admin_and_api_docs_keep_the_policy(staff_in_browser, live_se
     page.goto(f"{live_server.url}/csp-test/failure/")
     expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()
     assert page.locator("body").evaluate("b => getComputedStyle(b).marginTop") == "0px"
+
+
+@pytest.mark.browser
+@needs_browser
+def test_the_permissions_policy_switches_off_location_in_the_browser(
+    browser, live_server, transactional_db
+):
+    """Even with location permission granted, the shop's pages cannot read it; a page on
+    the same origin without the header can (so the header is what stops it)."""
+    context = browser.new_context(
+        permissions=["geolocation"], geolocation={"latitude": 51.5, "longitude": -0.12}
+    )
+    page = context.new_page()
+    page.route(
+        f"{live_server.url}/no-policy/",
+        lambda route: route.fulfill(
+            body="<!doctype html><title>plain</title>", content_type="text/html"
+        ),
+    )
+    locate = """() => new Promise((done) => navigator.geolocation.getCurrentPosition(
+        () => done("located"), (error) => done(`refused (${error.code})`)))"""
+    page.goto(f"{live_server.url}/no-policy/")
+    assert page.evaluate(locate) == "located"
+    page.goto(f"{live_server.url}/")
+    assert page.evaluate(locate) == "refused (1)"
