@@ -29,9 +29,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Outside development mode (DEBUG=True) caseforge refuses "
-            "to start without a secret key: set SECRET_KEY to a long random string (for "
-            "example the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+            "SECRET_KEY is not set. Outside development mode (only DEBUG=True turns it on) "
+            "caseforge refuses to start without a secret key: set SECRET_KEY to a long random "
+            "string (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
     SECRET_KEY = _DEV_SECRET_KEY
 
@@ -200,11 +201,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy (django-csp): no inline script anywhere. Inline <style> elements
-# need the request's nonce; style attributes stay allowed (colour swatches set a CSS
-# variable per colour, and the admin uses them): they cannot run script.
-# The 500 page renders without a request, so it cannot carry a nonce: its one <style> is
-# allowed by hash (tests/shop/test_csp.py checks the hash against the template).
+# Content-Security-Policy (django-csp): no inline script anywhere. An inline <style> element
+# needs the request's nonce, except the 500 page's, which renders without a request and is
+# allowed by hash (tests/shop/test_csp.py checks it against the template). Style attributes
+# stay allowed (colour swatches set a CSS variable per colour; the admin uses them too):
+# they cannot run script.
 ERROR_PAGE_STYLE_HASH = "'sha256-iG+hq4Al9DIRj1g+AW5nK0HoTF01GS0Lzk9BupmHOPI='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
