@@ -84,6 +84,12 @@ def test_a_policy_violation_fails_a_browser_test():
     assert "script-src" in output
 
 
+def test_async_unsafe_orm_calls_are_allowed_only_inside_browser_tests():
+    """Outside browser tests Django keeps refusing ORM calls from async code: the browser
+    fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for its own test only."""
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
+
+
 # --- every kind of page in a real browser, checked by the browser fixture ------------------
 
 
