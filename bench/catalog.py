@@ -120,7 +120,7 @@ def main() -> int:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "False",
-        "ROOT_URLCONF": "bench.urls",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)

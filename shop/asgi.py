@@ -1,6 +1,17 @@
+"""The ASGI entry point. Production mode unless DEBUG=True is set explicitly."""
+
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
-application = get_asgi_application()
+try:
+    application = get_asgi_application()
+except ImproperlyConfigured as exc:
+    # A misconfiguration is the operator's to fix: say what, without a traceback. Status 4
+    # is gunicorn's "application failed to load": its master stops instead of starting
+    # worker after worker that cannot boot.
+    print(f"caseforge cannot start: {exc}", file=sys.stderr)
+    sys.exit(4)

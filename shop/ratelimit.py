@@ -27,6 +27,8 @@ from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
 
+from shop.client import client_ip
+
 DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     # Wholesale inquiries: each one stores a row and mails staff.
     "inquiry-address": "5/h",
@@ -55,17 +57,10 @@ def rate_for(scope: str) -> str | None:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or behind a proxy (`BEHIND_PROXY`) the right-most
-    X-Forwarded-For entry, the one our proxy appended (entries to its left are whatever the
-    client sent). IPv6 addresses are reduced to their /64 network."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            address = last
+    """The client's address as a rate-limit key: `shop.client.client_ip` (which decides
+    whether a proxy's X-Forwarded-For is trusted), with IPv6 reduced to its /64 network."""
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return "unknown"  # every client without a readable address shares one counter
     if isinstance(ip, ipaddress.IPv6Address):

@@ -1,13 +1,18 @@
 """Settings for caseforge, read from the environment (django-environ).
 
-Every variable has an embedded default so that a fresh clone runs with SQLite, local media
-and eager tasks; production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and
-DEBUG=False.
+Production is the default: DEBUG is off, SECRET_KEY is required, HTTPS is enforced. Only
+an explicit DEBUG=True (in the environment or .env) turns on development mode, with its
+published secret key and demo conveniences; `manage.py demo` and `manage.py runserver` set it
+for themselves when DEBUG is unset, and the test suite sets it in tests/settings.py. Every
+other variable has an embedded default so that a fresh clone runs with SQLite, local media
+and eager tasks.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,18 +21,24 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# A server or worker (wsgi, asgi, gunicorn, celery) never runs in development mode unless told.
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-caseforge-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG=False caseforge refuses to start without a "
-            "secret key: set SECRET_KEY to a long random string (for example the output of "
+            "SECRET_KEY is not set. Outside development mode (only DEBUG=True turns it on) "
+            "caseforge refuses to start without a secret key: set SECRET_KEY to a long random "
+            "string (for example the output of "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+
+# A reverse proxy in front (nginx, a load balancer) that sets X-Forwarded-Proto and appends the
+# client address to X-Forwarded-For. Without one, clients could forge both headers.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -45,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
+    "csp",
     "shop",
     "shop.catalog",
     "shop.wholesale",
@@ -54,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,10 +77,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a RateLimited raised anywhere into a 429 page (shop/ratelimit.py).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 RATELIMIT_VIEW = "shop.ratelimit.rate_limited_view"
 
-ROOT_URLCONF = env.str("ROOT_URLCONF", default="shop.urls")
+ROOT_URLCONF = "shop.urls"
 
 TEMPLATES = [
     {
@@ -85,9 +102,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "shop.wsgi.application"
 ASGI_APPLICATION = "shop.asgi.application"
 
-if "DATABASE_URL" not in env:
-    # The embedded default: a SQLite file under var/, created on first use.
-    VAR_DIR.mkdir(exist_ok=True)
+# The embedded default is a SQLite file under var/; `manage.py demo` creates the folder.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'caseforge.sqlite3'}"),
 }
@@ -97,6 +112,12 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -113,9 +134,6 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
-if DEBUG:
-    # whitenoise looks at STATIC_ROOT at start-up and warns when it does not exist yet.
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -175,7 +193,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Security: strict when DEBUG is off, so `manage.py check --deploy` passes.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -186,13 +204,81 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): no inline script anywhere. An inline <style> element
+# needs the request's nonce, except the 500 page's, which renders without a request and is
+# allowed by hash (tests/shop/test_csp.py checks it against the template). Style attributes
+# stay allowed (colour swatches set a CSS variable per colour; the admin uses them too):
+# they cannot run script.
+ERROR_PAGE_STYLE_HASH = "'sha256-iG+hq4Al9DIRj1g+AW5nK0HoTF01GS0Lzk9BupmHOPI='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE, ERROR_PAGE_STYLE_HASH],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features the shop never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Admin (and later shopper) logins: django-axes locks out an account at one client address
+# after LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES. Other
+# accounts, and the same account from other addresses, are not affected. Staff see and
+# clear lockouts in the admin ("Access attempts").
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "shop.client.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "filters": {"without_traceback": {"()": "shop.log.WithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Bad requests from clients (unknown Host, oversized forms): one line each.
+        **{
+            f"django.security.{name}": {"filters": ["without_traceback"]}
+            for name in (
+                "DisallowedHost",
+                "RequestDataTooBig",
+                "SuspiciousMultipartForm",
+                "TooManyFieldsSent",
+                "TooManyFilesSent",
+            )
+        },
+    },
 }
 
 # Storefront tuning.

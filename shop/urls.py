@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = "caseforge staff"
 admin.site.site_title = "caseforge staff"
@@ -9,7 +9,13 @@ admin.site.site_title = "caseforge staff"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # The split view serves its start-up script as a file (no inline script under the
+        # CSP); without metadata OPTIONS is a 405, not a page rendered with no template.
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", metadata_class=None),
+        name="api-docs",
+    ),
     path("wholesale/", include("shop.wholesale.urls")),
     path("", include("shop.catalog.urls")),
 ]

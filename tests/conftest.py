@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.tools import tool_missing
+
 
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
@@ -9,21 +11,32 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def pytest_generate_tests(metafunc):
+    """Tests marked `redis_cache` run against each cache backend (tests/cache.py)."""
+    if metafunc.definition.get_closest_marker("redis_cache"):
+        metafunc.parametrize("cache_backend", ["locmem", "redis"], indirect=True)
+
+
+@pytest.fixture
+def cache_backend(request):
+    return getattr(request, "param", "locmem")
+
+
 @pytest.fixture(autouse=True)
-def _empty_cache(settings):
+def _empty_cache(settings, cache_backend):
     """Every test starts with an empty default cache (storefront pages are cached in it).
 
-    Always a process-local one: with REDIS_URL set, clearing the configured cache would
-    flush a developer's Redis database.
+    A process-local one unless the test runs against Redis: the cache configured by
+    REDIS_URL is never used, so a developer's Redis database is never flushed.
     """
-    from django.core.cache import cache
+    from tests.cache import LOCMEM, REDIS, REDIS_MISSING, REDIS_URL, cache_empty
 
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
-    }
-    cache.clear()
+    if cache_backend == "redis" and not REDIS_URL:
+        tool_missing(REDIS_MISSING)
+    settings.CACHES = {"default": REDIS if cache_backend == "redis" else LOCMEM}
+    cache_empty()
     yield
-    cache.clear()
+    cache_empty()
 
 
 @pytest.fixture
@@ -37,3 +50,13 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test fails when any page it opened violated the Content-Security-Policy."""
+    result = yield
+    browser = item.funcargs.get("browser")
+    if browser is not None and hasattr(browser, "assert_no_csp_violations"):
+        browser.assert_no_csp_violations()
+    return result

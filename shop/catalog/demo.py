@@ -8,6 +8,7 @@ source of truth for device geometry); product photos are drawn locally with Pill
 from __future__ import annotations
 
 import io
+import secrets
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -39,9 +40,9 @@ from .models import (
 )
 
 DEMO_STAFF_USERNAME = "staff"
+# Published in the README: used only in development mode (DEBUG=True).
 DEMO_STAFF_PASSWORD = "caseforge-demo"
 DEMO_STAFF_EMAIL = "staff@caseforge.local"
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
 CENT = Decimal("0.01")
 
@@ -462,8 +463,8 @@ class Tally:
 class SeedResult:
     steps: list[tuple[str, str]] = field(default_factory=list)
     username: str = DEMO_STAFF_USERNAME
-    password: str = DEMO_STAFF_PASSWORD
-    admin_url: str = ADMIN_URL
+    # The staff password if this run set or knows it; None when staff chose their own.
+    password: str | None = None
 
 
 def upsert(model: type[Model], lookup: dict, values: dict, existing: Model | None = None):
@@ -601,8 +602,14 @@ def load_price_tiers(tally: Tally, variants: list[Variant]) -> None:
             tally.add(outcome)
 
 
-def load_staff_user(tally: Tally):
-    """The demo staff account: created if missing, its password reset to the demo one."""
+def load_staff_user(tally: Tally, *, known_password: bool) -> str | None:
+    """The demo staff account, created if missing; returns its password when known.
+
+    With `known_password` (development mode) the password is the published demo one, reset
+    if it was changed. Otherwise the published password is never set: an account that is
+    new, has no usable password or still has the published one gets a new random password,
+    returned here to be shown once; a password staff chose themselves is kept (None).
+    """
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
         username=DEMO_STAFF_USERNAME, defaults={"email": DEMO_STAFF_EMAIL}
@@ -612,13 +619,20 @@ def load_staff_user(tally: Tally):
         if not getattr(user, flag):
             setattr(user, flag, True)
             changed = True
-    if not user.check_password(DEMO_STAFF_PASSWORD):
-        user.set_password(DEMO_STAFF_PASSWORD)
+    password = None
+    if known_password:
+        password = DEMO_STAFF_PASSWORD
+        if not user.check_password(password):
+            user.set_password(password)
+            changed = True
+    elif created or not user.has_usable_password() or user.check_password(DEMO_STAFF_PASSWORD):
+        password = secrets.token_urlsafe(18)
+        user.set_password(password)
         changed = True
     if changed:
         user.save()
     tally.add(CREATED if created else UPDATED if changed else UNCHANGED)
-    return user
+    return password
 
 
 # --- photos -------------------------------------------------------------------------------
@@ -822,8 +836,17 @@ STEPS = (
 )
 
 
-def seed_demo(*, photos: bool = True, log: Callable[[str], None] | None = None) -> SeedResult:
-    """Load the demo catalog (idempotent) and return what each step did."""
+def seed_demo(
+    *,
+    photos: bool = True,
+    known_password: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> SeedResult:
+    """Load the demo catalog (idempotent) and return what each step did.
+
+    `known_password` gives the staff account the published demo password (development
+    mode only); otherwise see `load_staff_user`.
+    """
     result = SeedResult()
     total = len(STEPS)
 
@@ -859,7 +882,7 @@ def seed_demo(*, photos: bool = True, log: Callable[[str], None] | None = None) 
         else:
             step(7, "skipped (--no-photos)")
         tally = Tally()
-        load_staff_user(tally)
+        result.password = load_staff_user(tally, known_password=known_password)
         step(8, str(tally))
         # Saves already bumped the catalog revision; this also covers any future bulk step.
         catalog_revision_bump()

@@ -18,3 +18,9 @@ def test_api_docs_load_their_assets_from_the_shop(client):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any("swagger-ui" in s for s in sources), sources
     assert all(not s.startswith(("http://", "https://", "//")) for s in sources), sources
+
+
+def test_api_docs_answer_options_without_an_error(client):
+    """OPTIONS /api/docs/ is refused cleanly (405), not a server error."""
+    response = client.options("/api/docs/")
+    assert response.status_code == 405

@@ -10,7 +10,6 @@ from html import escape
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import signing
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.http import QueryDict
@@ -21,12 +20,13 @@ from shop.catalog import recently_viewed, selectors, views
 from shop.catalog.cache import catalog_revision, catalog_revision_bump
 from shop.catalog.forms import CatalogFilterForm, quick_canonical_params
 from shop.catalog.models import CaseProduct, PhoneModel, Variant
+from tests.cache import cache_keys
 from tests.factories import FeatureFactory, ProductPhotoFactory
 from tests.shop.conftest import card_names, set_recently_viewed_cookie, stored_ids
 from tests.shop.test_admin import _confirm, _import, admin_url
 from tests.shop.test_product_page import picked
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.redis_cache]
 
 CATALOG = "/"
 STOCK = 'data-testid="stock">%s<'
@@ -92,9 +92,9 @@ NOTICES_TITLE = "Some filters were not understood:"
 
 
 def catalog_entries() -> list[str]:
-    """Keys of the catalog regions in the test's LocMemCache (filter choices and page
+    """Keys of the catalog regions in the test's cache (filter choices and page
     counts are cached beside them, under other kinds)."""
-    return [key for key in cache._cache if ":catalog:" in key]
+    return [key for key in cache_keys() if ":catalog:" in key]
 
 
 @pytest.fixture
@@ -394,7 +394,7 @@ def test_picker_fragment_is_cached_per_selection(client, shop_products):
 
 
 def product_entries() -> list[str]:
-    return [key for key in cache._cache if ":product:" in key or ":purchase:" in key]
+    return [key for key in cache_keys() if ":product:" in key or ":purchase:" in key]
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "picker-fragment"])

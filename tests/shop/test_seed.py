@@ -14,6 +14,7 @@ from django.db.models import Count
 from PIL import Image
 
 from configurator.engine.devices import TABLE_PATH
+from shop.catalog import demo
 from shop.catalog.models import (
     CaseProduct,
     Colour,
@@ -176,13 +177,57 @@ def _credentials(output: str) -> tuple[str, str, str]:
     return url, username, password
 
 
+def log_in(client, username: str, password: str) -> bool:
+    """Sign in through the admin login form, as staff do; True if it let them in."""
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}
+    )
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
 def test_staff_can_log_in_with_the_printed_credentials(client):
     """The printed username and password open the admin printed beside them."""
     url, username, password = _credentials(seed("--no-photos"))
     assert url == "http://127.0.0.1:8000/admin/"
-    assert client.login(username=username, password=password)
+    assert log_in(client, username, password)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/catalog/caseproduct/").status_code == 200
+
+
+def test_site_option_names_the_printed_admin_address():
+    """--site changes the printed admin address (manage.py demo passes where it serves)."""
+    url, _, _ = _credentials(seed("--no-photos", "--quiet", "--site", "http://[::1]:8601/"))
+    assert url == "http://[::1]:8601/admin/"
+
+
+def test_outside_development_mode_the_password_is_random_and_printed_once(client, settings):
+    """With DEBUG off (and --force) staff get a fresh random password, never the demo one;
+    a later run keeps it and prints no password."""
+    settings.DEBUG = False
+    output = seed("--no-photos", "--force")
+    _, username, password = _credentials(output)
+    assert password != demo.DEMO_STAFF_PASSWORD and len(password) >= 20
+    assert "shown only this once" in output
+    assert log_in(client, username, password)
+    client.logout()
+
+    again = seed("--no-photos", "--force", "--quiet")
+    assert password not in again
+    assert "Password: unchanged" in again
+    assert log_in(client, username, password)
+    assert not log_in(client, username, demo.DEMO_STAFF_PASSWORD)
+
+
+def test_outside_development_mode_the_published_password_is_replaced(settings):
+    """A staff account left with the published demo password gets a random one instead."""
+    from django.contrib.auth import get_user_model
+
+    seed("--no-photos", "--quiet")  # development mode: the published password
+    settings.DEBUG = False
+    _, username, password = _credentials(seed("--no-photos", "--force", "--quiet"))
+    user = get_user_model().objects.get(username=username)
+    assert not user.check_password(demo.DEMO_STAFF_PASSWORD)
+    assert user.check_password(password)
 
 
 def test_seed_resets_the_demo_password():

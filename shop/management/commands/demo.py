@@ -1,19 +1,48 @@
 """Run the store with the demo catalog: migrate, seed, serve."""
 
+import re
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import naiveip_re
+
+DEFAULT_ADDRPORT = "127.0.0.1:8000"
+
+
+def site_address(addrport: str) -> str:
+    """The http:// address runserver will serve `addrport` ("8601", "0.0.0.0:8601") at."""
+    match = re.match(naiveip_re, addrport)
+    if match is None:
+        raise CommandError(f'"{addrport}" is not a valid port number or address:port pair.')
+    return f"http://{match['addr'] or '127.0.0.1'}:{match['port']}/"
 
 
 class Command(BaseCommand):
-    help = "Apply migrations, load the demo catalog and serve the store (development server)."
+    help = (
+        "Apply migrations, load the demo catalog and serve the store with the development "
+        "server, in development mode unless DEBUG is set."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default=DEFAULT_ADDRPORT,
+            help=f"Where to serve, as for runserver: a port number (e.g. 8601) or "
+            f"address:port (e.g. 0.0.0.0:8601). Default {DEFAULT_ADDRPORT}.",
+        )
 
     def handle(self, *args, addrport: str, **options):
+        site = site_address(addrport)
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            # SQLite creates the file but not its folder (var/ in a fresh clone).
+            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         self.stdout.write("[1/3] Applying database migrations ...")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("[2/3] Loading the demo catalog ...")
-        call_command("seed_demo", stdout=self.stdout, stderr=self.stderr)
-        self.stdout.write(f"[3/3] Serving the store on http://{addrport}/ (Ctrl+C stops it)")
+        call_command("seed_demo", site=site, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(f"[3/3] Serving the store on {site} (Ctrl+C stops it)")
         call_command("runserver", addrport, use_reloader=False)
