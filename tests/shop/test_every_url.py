@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
 
-from shop.catalog.models import CaseProduct
+from shop.catalog.models import CaseProduct, ImportJob
 from tests.factories import InquiryFactory, StaffUserFactory
 
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -43,7 +43,7 @@ def value_for(name: str, route: str) -> str:
         product = CaseProduct.objects.order_by("pk").first()
         ids = {"content_type_id": ContentType.objects.get_for_model(product).pk}
         return str(ids.get(name, product.pk))
-    if name in {"object_id", "id"}:
+    if name in {"object_id", "id"} or (route.startswith("admin/") and name.endswith("_id")):
         app_label, model_name = ADMIN_MODEL.match(route).groups()
         obj = apps.get_model(app_label, model_name).objects.order_by("pk").first()
         return str(obj.pk) if obj else "0"  # a model with no rows: its 404 path
@@ -65,9 +65,10 @@ def concrete_paths() -> list[tuple[str, URLPattern]]:
 
 @pytest.fixture
 def seeded(shop_products, settings):
-    """A small catalog, a wholesale inquiry, a group and login records."""
+    """A small catalog, a wholesale inquiry, an import job, a group and login records."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     InquiryFactory(product=shop_products["slim"])
+    ImportJob.objects.create(kind=ImportJob.Kind.PRODUCTS, file_name="big.csv", source="slug\n")
     Group.objects.create(name="Shop staff")
     staff = StaffUserFactory()
     login = Client()
