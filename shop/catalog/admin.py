@@ -290,7 +290,7 @@ class VariantStockFilter(admin.SimpleListFilter):
 
 class VariantInline(admin.TabularInline):
     model = Variant
-    fields = ("sku", "phone_model", "colour", "price", "currency", "stock_on_hand", "is_active")
+    fields = ("sku", "phone_model", "colour", "price", "stock_on_hand", "is_active")
     autocomplete_fields = ("phone_model",)
     extra = 0
     show_change_link = True
@@ -460,7 +460,6 @@ class VariantAdmin(StaffImportExportMixin, ImportExportModelAdmin):
         "phone_model",
         "colour",
         "price",
-        "currency",
         "stock_on_hand",
         "stock_flag",
         "is_active",

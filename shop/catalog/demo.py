@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -574,7 +573,6 @@ def load_variants(
                         "phone_model_id": phones[phone_slug].pk,
                         "colour_id": colours[colour_slug].pk,
                         "price": variant_price(spec, devices[phone_slug]),
-                        "currency": settings.SHOP_CURRENCY,
                         "stock_on_hand": variant_stock(spec, sku),
                         "is_active": True,
                     },

@@ -147,13 +147,15 @@ def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> Que
         products = products.filter(pk__in=Variant.objects.filter(variants).values("product_id"))
 
     for term in filters.q.split()[:SEARCH_TERMS_MAX]:
-        by_phone = Variant.objects.filter(is_active=True).filter(
-            Q(phone_model__name__icontains=term) | Q(phone_model__brand__icontains=term)
+        by_variant = Variant.objects.filter(is_active=True).filter(
+            Q(sku__icontains=term)
+            | Q(phone_model__name__icontains=term)
+            | Q(phone_model__brand__icontains=term)
         )
         products = products.filter(
             Q(name__icontains=term)
             | Q(description__icontains=term)
-            | Q(pk__in=by_phone.values("product_id"))
+            | Q(pk__in=by_variant.values("product_id"))
         )
     return products
 
@@ -196,10 +198,15 @@ def catalog_page(
     """One page of the catalog: a cheap COUNT on the filtered ids, then the annotated page.
 
     `page` (from 1) beyond the last page shows the last page; `result.page.number` says
-    which page is shown. Prices and stock are over `matching_variants(filters)`.
+    which page is shown. Prices and stock are over `matching_variants(filters)` within the
+    price range.
     """
     filtered = _filtered_products(filters, strategy)
-    variants = matching_variants(filters)
+    # With a price range, a card's "from" price, price order and stock are over the variants
+    # in range: "from $12" on a $20-$30 search would name a variant the shopper ruled out.
+    variants = strategy.within_price_range(
+        matching_variants(filters), filters.min_price, filters.max_price
+    )
     count = filtered.count()
     if filters.sort in PRICE_SORTS:
         # Price order needs every product's price: aggregate the filtered set, take a page.
@@ -226,7 +233,6 @@ VARIANT_FIELDS = (
     "sku",
     "product_id",
     "price",
-    "currency",
     "stock_on_hand",
     "phone_model__brand",
     "phone_model__name",

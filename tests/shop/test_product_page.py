@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from shop.catalog.cache import catalog_revision_bump
 from shop.catalog.models import CaseProduct
-from shop.catalog.pricing import Money, RetailStrategy
+from shop.catalog.pricing import RetailStrategy, shop_money
 from tests.factories import (
     CaseProductFactory,
     FeatureFactory,
@@ -212,7 +212,7 @@ def test_prices_come_from_the_pricing_strategy(client, shop_products, monkeypatc
 
     class HalfPrice(RetailStrategy):
         def unit_price(self, variant, quantity=1):
-            return Money(variant.price / 2, variant.currency)
+            return shop_money(variant.price / 2)
 
     monkeypatch.setattr("shop.catalog.views.strategy_for", lambda request=None: HalfPrice())
     assert picked(client.get(url(shop_products["clear"])))[1] == "$10.00"
