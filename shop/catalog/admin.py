@@ -295,6 +295,9 @@ class VariantInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    class Media:
+        css = {"all": ("css/admin-catalog.css",)}
+
     def get_queryset(self, request):
         # str(variant) in each row names its product, phone model and colour.
         return super().get_queryset(request).select_related("product", "phone_model", "colour")
@@ -309,9 +312,12 @@ class VariantInline(admin.TabularInline):
 
 class ProductPhotoInline(admin.TabularInline):
     model = ProductPhoto
-    fields = ("preview", "image", "alt", "position")
+    fields = ("preview", "image", "alt", "colour", "position")
     readonly_fields = ("preview",)
     extra = 0
+
+    class Media:
+        css = {"all": ("css/admin-catalog.css",)}
 
     @admin.display(description="Preview")
     def preview(self, obj: ProductPhoto):

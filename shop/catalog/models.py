@@ -199,6 +199,15 @@ class ProductPhoto(models.Model):
     image = models.ImageField(upload_to=product_photo_path)
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    colour = models.ForeignKey(
+        Colour,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The colour this photo shows: the product page opens on it when a shopper "
+        "picks that colour. Leave empty for photos of no particular colour.",
+    )
 
     class Meta:
         ordering = ["position", "id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,7 +16,7 @@ from django.urls import reverse
 
 from . import cache as storefront_cache
 from . import selectors
-from .models import CaseProduct, Colour, Material, PhoneModel, Variant
+from .models import CaseProduct, Colour, Material, PhoneModel, ProductPhoto, Variant
 from .pricing import Money, RetailStrategy
 
 MATERIAL_LABELS = dict(Material.choices)
@@ -51,11 +52,19 @@ class ProductCard:
     stock: StockState
 
 
-def product_url_maker() -> Callable[[str], str]:
+def product_url_maker(
+    *, phone_model: PhoneModel | None = None, colour: Colour | None = None
+) -> Callable[[str], str]:
     """`slug -> product URL`, reversing once instead of once per card (reverse() is slow;
-    slugs never need quoting)."""
+    slugs never need quoting). With the catalog's phone model and colour filters, the URL
+    asks the product page for them, so it opens on the shopper's phone and colour."""
     marker = "SLUG_MARKER"
     pattern = reverse("catalog:product", kwargs={"slug": marker})
+    query = urlencode(
+        [(name, obj.slug) for name, obj in (("model", phone_model), ("colour", colour)) if obj]
+    )
+    if query:
+        pattern = f"{pattern}?{query}"
     return lambda slug: pattern.replace(marker, slug, 1)
 
 
@@ -102,6 +111,22 @@ def cached_cards(ids: list[int], strategy: RetailStrategy, revision: str) -> dic
     return cards
 
 
+def suggested_cards(strategy: RetailStrategy, revision: str, limit: int) -> list[ProductCard]:
+    """Cards of a few of the newest active products (for pages with nothing else to show,
+    such as the 404 page), cached under the catalog revision: no query when cached, so a
+    flood of unknown addresses costs no catalog queries."""
+    fingerprint = storefront_cache.render_fingerprint(strategy)
+    key = storefront_cache.cache_key("suggested", revision, fingerprint, str(limit))
+    cards = cache.get(key)
+    if cards is None:
+        url_for = product_url_maker()
+        cards = [
+            product_card(p, strategy, url_for) for p in selectors.some_products(strategy, limit)
+        ]
+        cache.set(key, cards, storefront_cache.ttl())
+    return cards
+
+
 @dataclass
 class Selection:
     variant: Variant | None
@@ -113,42 +138,73 @@ class Selection:
 def select_variant(variants: list[Variant], model: str | None, colour: str | None) -> Selection:
     """The variant for `?model=<slug>&colour=<slug>`.
 
-    Unknown or unavailable values are dropped with a notice and the first matching variant
-    is shown instead; nothing here can fail.
+    A phone model or colour this product is not offered in is dropped, with a notice that
+    says so and names what is shown instead (the first matching variant); nothing here
+    can fail.
     """
     phone_models = list({v.phone_model_id: v.phone_model for v in variants}.values())
-    notices: list[str] = []
     candidates = variants
+    model_offered = colour_offered = True
     if model:
         for_model = [v for v in candidates if v.phone_model.slug == model]
-        if for_model:
-            candidates = for_model
-        else:
-            notices.append(
-                f"This case isn't made for the phone model '{model[:40]}'; "
-                "showing the first available option."
-            )
+        model_offered = bool(for_model)
+        candidates = for_model or candidates
     if colour and candidates:
         in_colour = [v for v in candidates if v.colour.slug == colour]
-        if in_colour:
-            candidates = in_colour
-        else:
-            first = candidates[0]
-            known = next((v.colour for v in variants if v.colour.slug == colour), None)
-            if known is None:
-                notices.append(
-                    f"This case isn't made in the colour '{colour[:40]}'; "
-                    f"showing {first.colour.name}."
-                )
-            else:
-                notices.append(
-                    f"This case isn't made in {known.name} for {first.phone_model}; "
-                    f"showing {first.colour.name}."
-                )
+        colour_offered = bool(in_colour)
+        candidates = in_colour or candidates
     variant = candidates[0] if candidates else None
+    notices: list[str] = []
+    if variant is not None:
+        if not model_offered:
+            notices.append(
+                f"The phone model '{model[:40]}' is not offered for this case; "
+                f"showing {variant.phone_model}."
+            )
+        if not colour_offered:
+            known = next((v.colour for v in variants if v.colour.slug == colour), None)
+            asked = f"The colour '{colour[:40]}'" if known is None else known.name
+            where = "" if known is None else f" for {variant.phone_model}"
+            notices.append(
+                f"{asked} is not offered for this case{where}; showing {variant.colour.name}."
+            )
     colours = (
         [v.colour for v in variants if v.phone_model_id == variant.phone_model_id]
         if variant
         else []
     )
     return Selection(variant, phone_models, colours, notices)
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """The photos of a product page: the main one, and thumbnails that link to the page
+    itself showing another photo (`?photo=<id>`, for browsers without JavaScript)."""
+
+    main: ProductPhoto | None
+    thumbs: list[dict]
+    valid_request: bool  # False when `?photo=` named no photo of this product
+
+
+def product_gallery(
+    photos: list[ProductPhoto], selection: Selection, requested: str | None
+) -> Gallery:
+    """The main photo is the one asked for by `?photo=`, else the first photo of the chosen
+    colour, else the first photo."""
+    variant = selection.variant
+    asked = next((p for p in photos if requested and str(p.pk) == requested), None)
+    in_colour = next(
+        (p for p in photos if variant is not None and p.colour_id == variant.colour_id), None
+    )
+    main = asked or in_colour or (photos[0] if photos else None)
+    base = [("model", variant.phone_model.slug), ("colour", variant.colour.slug)] if variant else []
+    thumbs = [
+        {
+            "photo": p,
+            "href": f"?{urlencode([*base, ('photo', p.pk)])}#gallery",
+            "colour": p.colour.slug if p.colour_id else "",
+            "current": p is main,
+        }
+        for p in photos
+    ]
+    return Gallery(main=main, thumbs=thumbs, valid_request=not requested or asked is not None)

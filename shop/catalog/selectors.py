@@ -267,7 +267,11 @@ def product_detail(slug: str, *, with_media: bool = True) -> ProductDetail | Non
     photos: list[ProductPhoto] = []
     if with_media:
         features = list(Feature.objects.filter(products=product.pk).only("id", "name"))
-        photos = list(ProductPhoto.objects.filter(product_id=product.pk).only(*PHOTO_FIELDS))
+        photos = list(
+            ProductPhoto.objects.filter(product_id=product.pk)
+            .select_related("colour")
+            .only(*PHOTO_FIELDS, "colour__slug")
+        )
     return ProductDetail(product=product, features=features, photos=photos, variants=list(variants))
 
 

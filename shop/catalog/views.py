@@ -48,10 +48,12 @@ from .forms import (
 )
 from .models import Colour, PhoneModel, Variant
 from .presentation import (
+    Gallery,
     ProductCard,
     Selection,
     cached_cards,
     product_card,
+    product_gallery,
     product_url_maker,
     select_variant,
     stock_state,
@@ -116,9 +118,11 @@ def _catalog_region(
 ) -> CatalogRegion:
     """Render the region for a validated form. Nothing from the request goes in but the
     valid filters: links are built from `canonical_params()`, notices go in the slots."""
-    url_for = product_url_maker()
+    filters = form.filters()
+    # Cards open the product page on the shopper's phone model and colour.
+    url_for = product_url_maker(phone_model=filters.phone_model, colour=filters.colour)
     result = selectors.catalog_page(
-        form.filters(), strategy, page=page, per_page=settings.CATALOG_PAGE_SIZE
+        filters, strategy, page=page, per_page=settings.CATALOG_PAGE_SIZE
     )
     query = QueryDict(mutable=True)
     for name, value in form.canonical_params():
@@ -318,14 +322,14 @@ class ProductBody:
 def _product_body(
     detail: selectors.ProductDetail,
     selection: Selection,
+    gallery: Gallery,
     recommended: list[ProductCard],
     strategy: RetailStrategy,
 ) -> ProductBody:
-    product, photos = detail.product, detail.photos
+    product = detail.product
     context = {
         **_purchase_context(detail, selection, strategy),
-        "photos": photos,
-        "main_photo": photos[0] if photos else None,
+        "gallery": gallery,
         "features": detail.features,
         "recommended": recommended,
     }
@@ -389,6 +393,7 @@ def _inquiry_post(
 @require_http_methods(["GET", "HEAD", "POST"])
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     model, colour = request.GET.get("model"), request.GET.get("colour")
+    photo = request.GET.get("photo")
     strategy = strategy_for(request)
     bound_form = None
     if request.method == "POST":
@@ -399,8 +404,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     revision = storefront_cache.catalog_revision()
     fingerprint = storefront_cache.render_fingerprint(strategy)
-    # The body depends on `model` and `colour` only through select_variant(), which treats
-    # a missing and an empty value alike.
+    # The body depends on `model` and `colour` only through select_variant(), and on
+    # `photo` only through product_gallery(), which treat a missing and an empty value alike.
     selection_key = (slug, model or "", colour or "")
     if bound_form is None and _is_htmx_for(request, "purchase"):
         key = storefront_cache.cache_key("purchase", revision, fingerprint, *selection_key)
@@ -412,7 +417,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return _vary(HttpResponse(html))
 
     viewed = recently_viewed.viewed_ids(request)
-    key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key)
+    key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key, photo or "")
     body = cache.get(key)
     if body is None:
         detail = selectors.product_detail(slug)
@@ -425,10 +430,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         recent_ids = [i for i in viewed if i != detail.product.pk]
         # One look-up (at most two queries) for the recommended and recently viewed cards.
         cards = cached_cards([*rec_ids, *recent_ids], strategy, revision)
-        body = _product_body(detail, selection, [cards[i] for i in rec_ids if i in cards], strategy)
-        if not selection.notices:
-            # Only selections the product offers are cached: a bounded set per product,
-            # whatever a visitor puts in the address.
+        gallery = product_gallery(detail.photos, selection, photo)
+        recommended = [cards[i] for i in rec_ids if i in cards]
+        body = _product_body(detail, selection, gallery, recommended, strategy)
+        if not selection.notices and gallery.valid_request:
+            # Only selections (and photos) the product offers are cached: a bounded set per
+            # product, whatever a visitor puts in the address.
             cache.set(key, body, storefront_cache.ttl())
     else:
         recent_ids = [i for i in viewed if i != body.product_id]

@@ -477,3 +477,35 @@ def test_catalog_prices_go_through_the_strategy_with_the_variant_condition(
     for _, variants in calls:
         matched = set(Variant.objects.filter(variants).values_list("sku", flat=True))
         assert matched == {"SLIM-IP14-BLU", "RUG-IP14-BLU"}
+
+
+@pytest.mark.parametrize(
+    ("params", "query"),
+    [
+        ({}, ""),
+        ({"model": "pixel-8"}, "?model=pixel-8"),
+        ({"colour": "blue"}, "?colour=blue"),
+        (
+            {"model": "pixel-8", "colour": "blue", "material": "hybrid"},
+            "?model=pixel-8&colour=blue",
+        ),
+        ({"model": "no-such-phone"}, ""),  # ignored filters are not passed on
+    ],
+)
+def test_card_links_carry_the_phone_model_and_colour(client, shop_products, params, query):
+    """A card opens its product page on the shopper's phone model and colour filters."""
+    for _ in range(2):  # rendered, then from the cache
+        response = client.get(CATALOG, params)
+        cards = {card.name: card.url for card in response.context["cards"]}
+        assert cards[RUGGED] == f"/products/rugged-hybrid-armor/{query}"
+        assert f'href="/products/rugged-hybrid-armor/{query.replace("&", "&amp;")}"' in (
+            response.content.decode()
+        )
+
+
+def test_card_link_opens_the_product_on_the_filtered_variant(client, shop_products):
+    """Following a card from a Pixel 8 filter shows the Pixel 8 variant, not another phone's."""
+    response = client.get(CATALOG, {"model": "pixel-8"})
+    link = next(c.url for c in response.context["cards"] if c.name == RUGGED)
+    body = client.get(link).content.decode()
+    assert 'data-testid="sku">RUG-PX8-BLU<' in body
