@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from . import cache as storefront_cache
 from . import selectors
@@ -42,6 +45,9 @@ def _card_stock_state(total: int) -> StockState:
     return StockState("In stock", "in") if total > 0 else StockState("Out of stock", "out")
 
 
+CARD_HTML_CACHE_SIZE = 2048
+
+
 @dataclass(frozen=True)
 class ProductCard:
     name: str
@@ -50,6 +56,20 @@ class ProductCard:
     price: Money | None
     photo: selectors.CardPhoto | None
     stock: StockState
+
+    @property
+    def html(self) -> SafeString:
+        """The card rendered by catalog/_card.html (memoised: see `_card_html`)."""
+        return _card_html(self)
+
+
+@lru_cache(maxsize=CARD_HTML_CACHE_SIZE)
+def _card_html(card: ProductCard) -> SafeString:
+    # A card's HTML depends on nothing but its (frozen, hashable) values, so equal cards
+    # share one rendering; uncached catalog pages (searches, price ranges) otherwise spent
+    # much of their time including the card template once per card. The entries are bounded
+    # by the LRU size whatever the input, and a deploy restarts the process.
+    return render_to_string("catalog/_card.html", {"card": card})
 
 
 def product_url_maker(
