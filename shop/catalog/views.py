@@ -30,6 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
@@ -113,8 +114,48 @@ def _filter_choices(revision: str) -> tuple[list[PhoneModel], list[Colour]]:
     return choices
 
 
+# Where the filter panel cached for searches and price ranges takes the free-input values.
+FREE_INPUT_SLOTS = {
+    name: mark_safe(f"<!--catalog:filter-{name}-->")
+    for name in ("q", "min_price", "max_price", "active_filter_count")
+}
+
+
+def _filters_html(form: CatalogFilterForm, strategy: RetailStrategy, revision: str) -> str:
+    """The filter panel. A region without search text or price bounds is cached whole, so
+    its panel is simply rendered; for searches and price ranges (never cached, see
+    `_is_cacheable`) the panel is cached per set of *finite* filters with slots for the
+    free-input values, which are filled in (escaped) per request: rendering the panel's
+    option lists cost as much as the rest of the page's HTML."""
+    context = {"form": form, "selected": form.selected(), "currency": settings.SHOP_CURRENCY}
+    if _is_cacheable(form):
+        return render_to_string("catalog/_filters.html", context)
+    free = {name: str(form.selected()[name]) for name in ("q", "min_price", "max_price")}
+    free["active_filter_count"] = str(form.active_filter_count())
+    finite = [(k, v) for k, v in form.canonical_params() if k not in free]
+    key = storefront_cache.cache_key(
+        "filters", revision, storefront_cache.render_fingerprint(strategy), urlencode(finite)
+    )
+    html = cache.get(key)
+    if html is None:
+        # A search or price bound is in effect, so the panel always counts active filters.
+        slotted = {**context["selected"], **{k: FREE_INPUT_SLOTS[k] for k in free}}
+        context.update(
+            selected=slotted, active_filter_count=FREE_INPUT_SLOTS["active_filter_count"]
+        )
+        html = render_to_string("catalog/_filters.html", context)
+        cache.set(key, html, storefront_cache.ttl())
+    for name, value in free.items():
+        html = html.replace(FREE_INPUT_SLOTS[name], escape(value))
+    return mark_safe(html)
+
+
 def _catalog_region(
-    form: CatalogFilterForm, strategy: RetailStrategy, fragment: bool, page: int
+    form: CatalogFilterForm,
+    strategy: RetailStrategy,
+    fragment: bool,
+    page: int,
+    revision: str,
 ) -> CatalogRegion:
     """Render the region for a validated form. Nothing from the request goes in but the
     valid filters: links are built from `canonical_params()`, notices go in the slots."""
@@ -129,7 +170,7 @@ def _catalog_region(
         query[name] = value
     cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
     context = {
-        "form": form,
+        "filters_html": "" if fragment else _filters_html(form, strategy, revision),
         "selected": form.selected(),
         "notices_slot": NOTICES_SLOT,
         "notices_status_slot": NOTICES_STATUS_SLOT,
@@ -137,7 +178,6 @@ def _catalog_region(
         "paginator": result.paginator,
         "cards": cards,
         "active_filter_count": form.active_filter_count(),
-        "currency": settings.SHOP_CURRENCY,
         "is_fragment": fragment,
         "query": query,  # for {% querystring %}: the valid filters only, never the raw GET
     }
@@ -248,10 +288,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
                 keys = _RegionKeys.make(revision, strategy, fragment, params)
                 region = _cached_region(keys, page)
             if region is None:
-                region = _catalog_region(form, strategy, fragment, page)
+                region = _catalog_region(form, strategy, fragment, page, revision)
                 _store_region(keys, region)
         else:
-            region = _catalog_region(form, strategy, fragment, page)
+            region = _catalog_region(form, strategy, fragment, page, revision)
     notices.extend(page_beyond_end_notice(page, region.page_number))
     html = _with_notices(region, notices)
     if fragment:

@@ -705,3 +705,23 @@ def test_admin_csv_import_shows_at_once(client, staff_client, shop_products):
     assert picked(client.get(path))[1] == "$20.00"  # the preview is rolled back
     _confirm(staff_client, Variant, preview)
     assert picked(client.get(path))[1] == "$22.40"
+
+
+def test_filter_panel_of_searches_shows_each_requests_own_values(client, shop_products):
+    """Searches and price ranges share a cached filter panel, yet each page shows its own
+    search text and prices (escaped) and active-filter count, and never a slot marker."""
+    cache.clear()
+    pages = [
+        ({"q": "shell", "material": "pc"}, 'value="shell"', "(2 active)"),
+        ({"q": '"><b>x', "material": "pc"}, 'value="&quot;&gt;&lt;b&gt;x"', "(2 active)"),
+        ({"q": "pixel", "material": "pc", "min_price": "5"}, 'value="pixel"', "(3 active)"),
+        ({"max_price": "25.5", "material": "pc"}, 'value="25.5"', "(2 active)"),
+    ]
+    for params, value, count in pages:
+        body = client.get(CATALOG, params).content.decode()
+        panel = body[body.index('<aside class="filters"') : body.index("</aside>")]
+        assert value in panel and count in panel
+        assert "<!--catalog:" not in body and "<b>x" not in body
+        assert '<option value="pc" selected>' in panel
+    cached = [key for key in cache._cache if ":filters:" in key]
+    assert len(cached) == 1  # one panel for the finite filters (material=pc)
