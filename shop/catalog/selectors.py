@@ -127,6 +127,14 @@ def _narrows_variants(filters: CatalogFilters) -> bool:
     return filters.phone_model is not None or filters.colour is not None or filters.in_stock
 
 
+def cards_depend_on_filters(filters: CatalogFilters) -> bool:
+    """Whether the cards' prices and stock depend on the filters (they speak of the matching
+    variants only); if not, a product's card is the same on every catalog page."""
+    return (
+        _narrows_variants(filters) or filters.min_price is not None or filters.max_price is not None
+    )
+
+
 def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> QuerySet[CaseProduct]:
     """Active products matching the filters, as subqueries (no joins, so no duplicates)."""
     products = CaseProduct.objects.filter(is_active=True)
@@ -194,6 +202,7 @@ def catalog_page(
     *,
     page: int = 1,
     per_page: int,
+    ids_only: bool = False,
 ) -> CatalogResult:
     """One page of the catalog: the ordered ids of every matching product (one narrow
     query: its length is the count), then the page's products annotated for cards.
@@ -204,7 +213,8 @@ def catalog_page(
 
     `page` (from 1) beyond the last page shows the last page; `result.page.number` says
     which page is shown. Prices and stock are over `matching_variants(filters)` within the
-    price range.
+    price range. With `ids_only` the page holds just the products' ids, in order (for cards
+    that do not depend on the filters, which the caller may have cached).
     """
     filtered = _filtered_products(filters, strategy)
     # With a price range, a card's "from" price, price order and stock are over the variants
@@ -219,6 +229,9 @@ def catalog_page(
     paginator = Paginator(ids, per_page)
     page_obj = paginator.page(min(max(page, 1), paginator.num_pages))
     on_page = list(page_obj.object_list)
+    if ids_only:
+        page_obj.object_list = on_page
+        return CatalogResult(page=page_obj, paginator=paginator)
     products = []
     if on_page:
         # Plain rows, not model instances: building instances with deferred fields cost

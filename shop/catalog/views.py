@@ -160,15 +160,25 @@ def _catalog_region(
     """Render the region for a validated form. Nothing from the request goes in but the
     valid filters: links are built from `canonical_params()`, notices go in the slots."""
     filters = form.filters()
-    # Cards open the product page on the shopper's phone model and colour.
-    url_for = product_url_maker(phone_model=filters.phone_model, colour=filters.colour)
+    per_filter = selectors.cards_depend_on_filters(filters)
     result = selectors.catalog_page(
-        filters, strategy, page=page, per_page=settings.CATALOG_PAGE_SIZE
+        filters,
+        strategy,
+        page=page,
+        per_page=settings.CATALOG_PAGE_SIZE,
+        ids_only=not per_filter,
     )
+    if per_filter:
+        # Cards open the product page on the shopper's phone model and colour.
+        url_for = product_url_maker(phone_model=filters.phone_model, colour=filters.colour)
+        cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
+    else:
+        # The same card as on any other page (a search's, say): cached per product.
+        found = cached_cards(result.page.object_list, strategy, revision)
+        cards = [found[i] for i in result.page.object_list if i in found]
     query = QueryDict(mutable=True)
     for name, value in form.canonical_params():
         query[name] = value
-    cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
     context = {
         "filters_html": "" if fragment else _filters_html(form, strategy, revision),
         "selected": form.selected(),
