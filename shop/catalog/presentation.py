@@ -147,6 +147,20 @@ def suggested_cards(strategy: RetailStrategy, revision: str, limit: int) -> list
     return cards
 
 
+def cached_first_photos(ids: list[int], revision: str) -> dict[int, selectors.CardPhoto]:
+    """The first photos of products, each cached under the catalog revision (whatever the
+    filters, a product's card shows the same photo): no query when all are cached."""
+    keys = {i: storefront_cache.cache_key("card-photo", revision, str(i)) for i in ids}
+    found = cache.get_many(list(keys.values()))
+    missing = [i for i, key in keys.items() if key not in found]
+    fresh = selectors.first_photos(missing)
+    if missing:
+        cache.set_many({keys[i]: fresh.get(i) for i in missing}, storefront_cache.ttl())
+    photos = {i: found[key] for i, key in keys.items() if found.get(key) is not None}
+    photos.update(fresh)
+    return photos
+
+
 @dataclass
 class Selection:
     variant: Variant | None

@@ -12,7 +12,7 @@ and colour, in stock when asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -54,14 +54,14 @@ class CardPhoto:
     alt: str
 
 
-def attach_first_photos(products: list):
-    """Set `card_photo` (the first photo by position, or None) on each product: one flat query
-    over the page's products, no model instances (much cheaper than a sliced Prefetch)."""
-    if not products:
-        return products
+def first_photos(product_ids: list[int]) -> dict[int, CardPhoto]:
+    """The first photo (by position) of each product that has one: one flat query, no model
+    instances (much cheaper than a sliced Prefetch)."""
+    if not product_ids:
+        return {}
     storage = ProductPhoto._meta.get_field("image").storage
     rows = (
-        ProductPhoto.objects.filter(product_id__in=[p.pk for p in products])
+        ProductPhoto.objects.filter(product_id__in=product_ids)
         .order_by("product_id", "position", "id")
         .values_list("product_id", "image", "alt")
     )
@@ -69,8 +69,16 @@ def attach_first_photos(products: list):
     for product_id, name, alt in rows:
         if product_id not in first and name:
             first[product_id] = CardPhoto(url=storage.url(name), alt=alt)
+    return first
+
+
+def attach_first_photos(products: list, photos: dict[int, CardPhoto] | None = None):
+    """Set `card_photo` (the first photo by position, or None) on each product, from
+    `photos` when given (by product id), else from `first_photos`."""
+    if photos is None:
+        photos = first_photos([p.pk for p in products])
     for product in products:
-        product.card_photo = first.get(product.pk)
+        product.card_photo = photos.get(product.pk)
     return products
 
 
@@ -203,6 +211,7 @@ def catalog_page(
     page: int = 1,
     per_page: int,
     ids_only: bool = False,
+    photos: Callable[[list[int]], dict[int, CardPhoto]] = first_photos,
 ) -> CatalogResult:
     """One page of the catalog: the ordered ids of every matching product (one narrow
     query: its length is the count), then the page's products annotated for cards.
@@ -214,7 +223,8 @@ def catalog_page(
     `page` (from 1) beyond the last page shows the last page; `result.page.number` says
     which page is shown. Prices and stock are over `matching_variants(filters)` within the
     price range. With `ids_only` the page holds just the products' ids, in order (for cards
-    that do not depend on the filters, which the caller may have cached).
+    that do not depend on the filters, which the caller may have cached). `photos` gives
+    the first photos of the page's products (the caller may cache them).
     """
     filtered = _filtered_products(filters, strategy)
     # With a price range, a card's "from" price, price order and stock are over the variants
@@ -242,7 +252,7 @@ def catalog_page(
             for row in rows.values_list(*CARD_FIELDS, "from_price", "stock_total")
         }
         products = [by_id[i] for i in on_page if i in by_id]
-    page_obj.object_list = attach_first_photos(products)
+    page_obj.object_list = attach_first_photos(products, photos([p.pk for p in products]))
     return CatalogResult(page=page_obj, paginator=paginator)
 
 

@@ -53,6 +53,7 @@ from .presentation import (
     ProductCard,
     Selection,
     cached_cards,
+    cached_first_photos,
     product_card,
     product_gallery,
     product_url_maker,
@@ -167,6 +168,7 @@ def _catalog_region(
         page=page,
         per_page=settings.CATALOG_PAGE_SIZE,
         ids_only=not per_filter,
+        photos=lambda ids: cached_first_photos(ids, revision),
     )
     if per_filter:
         # Cards open the product page on the shopper's phone model and colour.

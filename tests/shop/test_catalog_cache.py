@@ -725,3 +725,24 @@ def test_filter_panel_of_searches_shows_each_requests_own_values(client, shop_pr
         assert '<option value="pc" selected>' in panel
     cached = [key for key in cache._cache if ":filters:" in key]
     assert len(cached) == 1  # one panel for the finite filters (material=pc)
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "shell"}, {"min_price": "1", "max_price": "25"}], ids=["search", "price"]
+)
+def test_uncached_pages_show_a_new_photo_or_price_at_once(client, shop_products, params):
+    """Searches and price ranges reuse cached cards and photos, yet a new photo or a new
+    price shows on the next request."""
+    clear = shop_products["clear"]
+
+    def card():
+        (found,) = [c for c in client.get(CATALOG, params).context["cards"] if c.name == clear.name]
+        return found
+
+    assert card().photo is None and str(card().price) == "$20.00"
+    photo = ProductPhotoFactory(product=clear, alt="Front")
+    assert card().photo.url == photo.image.url
+    variant = clear.variants.get()
+    variant.price = Decimal("18.50")
+    variant.save()
+    assert str(card().price) == "$18.50"
