@@ -98,7 +98,6 @@ class VariantFactory(factory.django.DjangoModelFactory):
     phone_model = factory.SubFactory(PhoneModelFactory)
     colour = factory.SubFactory(ColourFactory)
     price = Decimal("19.90")
-    currency = "USD"
     stock_on_hand = 10
 
 

@@ -639,7 +639,7 @@ def preview_scene(
             gloss = (np.maximum(band, sheen) * (trim / 255.0)).astype(np.uint8)
             finish.alpha_composite(_solid(size, (255, 255, 255, 255), _mask_image(gloss)))
             finish.alpha_composite(_solid(size, (255, 255, 255, 120), rim))
-        else:
+        else:  # matte and soft-touch: both diffuse, a faint even sheen and no highlight
             finish.alpha_composite(_solid(size, (255, 255, 255, 20), art_mask))
     base.alpha_composite(_camera(layout, grid))
 

@@ -90,6 +90,7 @@ class Finish(StrEnum):
     GLOSSY = "glossy"
     MATTE = "matte"
     FROSTED = "frosted"
+    SOFT_TOUCH = "soft-touch"
 
 
 class Flip(StrEnum):

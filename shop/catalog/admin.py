@@ -374,10 +374,13 @@ class VariantStockFilter(admin.SimpleListFilter):
 
 class VariantInline(admin.TabularInline):
     model = Variant
-    fields = ("sku", "phone_model", "colour", "price", "currency", "stock_on_hand", "is_active")
+    fields = ("sku", "phone_model", "colour", "price", "stock_on_hand", "is_active")
     autocomplete_fields = ("phone_model",)
     extra = 0
     show_change_link = True
+
+    class Media:
+        css = {"all": ("css/admin-catalog.css",)}
 
     def get_queryset(self, request):
         # str(variant) in each row names its product, phone model and colour.
@@ -393,9 +396,12 @@ class VariantInline(admin.TabularInline):
 
 class ProductPhotoInline(admin.TabularInline):
     model = ProductPhoto
-    fields = ("preview", "image", "alt", "position")
+    fields = ("preview", "image", "alt", "colour", "position")
     readonly_fields = ("preview",)
     extra = 0
+
+    class Media:
+        css = {"all": ("css/admin-catalog.css",)}
 
     @admin.display(description="Preview")
     def preview(self, obj: ProductPhoto):
@@ -546,7 +552,6 @@ class VariantAdmin(StaffImportExportMixin, ImportExportModelAdmin):
         "phone_model",
         "colour",
         "price",
-        "currency",
         "stock_on_hand",
         "stock_flag",
         "is_active",

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -575,7 +574,6 @@ def load_variants(
                         "phone_model_id": phones[phone_slug].pk,
                         "colour_id": colours[colour_slug].pk,
                         "price": variant_price(spec, devices[phone_slug]),
-                        "currency": settings.SHOP_CURRENCY,
                         "stock_on_hand": variant_stock(spec, sku),
                         "is_active": True,
                     },
@@ -791,6 +789,7 @@ def load_photos(tally: Tally, products: dict[str, CaseProduct]) -> None:
     """Two generated photos per product; a photo whose file exists is never redrawn."""
     devices = builtin_devices()
     colour_specs = {c.slug: c for c in COLOURS}
+    colour_ids = dict(Colour.objects.values_list("slug", "pk"))
     existing = {
         (p.product_id, p.image.name): p
         for p in ProductPhoto.objects.filter(product__in=list(products.values()))
@@ -810,14 +809,17 @@ def load_photos(tally: Tally, products: dict[str, CaseProduct]) -> None:
                 if saved != name:  # never expected: the name was free a moment ago
                     raise RuntimeError(f"photo stored as {saved}, not {name}")
                 outcome = UPDATED
+            colour_id = colour_ids.get(colour.slug)  # the product page shows it for this colour
             if photo is None:
-                photo = ProductPhoto(product=product, position=number - 1, alt=alt)
+                photo = ProductPhoto(
+                    product=product, position=number - 1, alt=alt, colour_id=colour_id
+                )
                 photo.image.name = name
                 photo.save()
                 outcome = CREATED
-            elif photo.alt != alt or photo.position != number - 1:
-                photo.alt, photo.position = alt, number - 1
-                photo.save(update_fields=["alt", "position"])
+            elif (photo.alt, photo.position, photo.colour_id) != (alt, number - 1, colour_id):
+                photo.alt, photo.position, photo.colour_id = alt, number - 1, colour_id
+                photo.save(update_fields=["alt", "position", "colour"])
                 outcome = UPDATED
             tally.add(outcome)
 

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from configurator.engine.case import Material as EngineMaterial
+from configurator.engine.spec import Finish as EngineFinish
 from shop.validators import single_line
 
 MM = {"max_digits": 6, "decimal_places": 2}
 MM_PER_INCH = Decimal("25.4")
 
 
-class Material(models.TextChoices):
-    TPU = "tpu", "TPU (flexible)"
-    PC = "pc", "PC (hard polycarbonate)"
-    HYBRID = "hybrid", "Hybrid TPU + PC"
+def _labelled_choices(name: str, values: type[StrEnum], labels: dict[str, str]):
+    """TextChoices with exactly the members of an engine enum, each with its shop label.
+
+    The engine owns the values (it renders and builds every one of them); the shop only
+    adds labels, so the two can never disagree. A value without a label fails at import.
+    """
+    return models.TextChoices(name, [(m.name, (m.value, labels[m.value])) for m in values])
+
+
+Material = _labelled_choices(
+    "Material",
+    EngineMaterial,
+    {"tpu": "TPU (flexible)", "pc": "PC (hard polycarbonate)", "hybrid": "Hybrid TPU + PC"},
+)
 
 
 class Style(models.TextChoices):
@@ -29,11 +42,11 @@ class Style(models.TextChoices):
     STAND = "stand", "Kickstand"
 
 
-class Finish(models.TextChoices):
-    GLOSSY = "glossy", "Glossy"
-    MATTE = "matte", "Matte"
-    FROSTED = "frosted", "Frosted"
-    SOFT_TOUCH = "soft-touch", "Soft-touch"
+Finish = _labelled_choices(
+    "Finish",
+    EngineFinish,
+    {"glossy": "Glossy", "matte": "Matte", "frosted": "Frosted", "soft-touch": "Soft-touch"},
+)
 
 
 class PhoneModel(models.Model):
@@ -187,6 +200,15 @@ class ProductPhoto(models.Model):
     image = models.ImageField(upload_to=product_photo_path)
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    colour = models.ForeignKey(
+        Colour,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The colour this photo shows: the product page opens on it when a shopper "
+        "picks that colour. Leave empty for photos of no particular colour.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -196,11 +218,15 @@ class ProductPhoto(models.Model):
 
 
 def default_currency() -> str:
+    # Kept for migration 0001, which gave the former `Variant.currency` this default.
     return settings.SHOP_CURRENCY
 
 
 class Variant(models.Model):
-    """One sellable item: a product made for one phone model in one colour."""
+    """One sellable item: a product made for one phone model in one colour.
+
+    Prices are in the shop's one currency, `SHOP_CURRENCY` (see pricing.shop_money).
+    """
 
     sku = models.CharField("SKU", max_length=64, unique=True)
     product = models.ForeignKey(CaseProduct, on_delete=models.CASCADE, related_name="variants")
@@ -209,7 +235,6 @@ class Variant(models.Model):
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    currency = models.CharField(max_length=3, default=default_currency)
     stock_on_hand = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 

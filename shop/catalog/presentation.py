@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from . import cache as storefront_cache
 from . import selectors
-from .models import CaseProduct, Colour, Material, PhoneModel, Variant
+from .models import CaseProduct, Colour, Material, PhoneModel, ProductPhoto, Variant
 from .pricing import Money, RetailStrategy
 
 MATERIAL_LABELS = dict(Material.choices)
@@ -41,6 +45,9 @@ def _card_stock_state(total: int) -> StockState:
     return StockState("In stock", "in") if total > 0 else StockState("Out of stock", "out")
 
 
+CARD_HTML_CACHE_SIZE = 2048
+
+
 @dataclass(frozen=True)
 class ProductCard:
     name: str
@@ -50,12 +57,34 @@ class ProductCard:
     photo: selectors.CardPhoto | None
     stock: StockState
 
+    @property
+    def html(self) -> SafeString:
+        """The card rendered by catalog/_card.html (memoised: see `_card_html`)."""
+        return _card_html(self)
 
-def product_url_maker() -> Callable[[str], str]:
+
+@lru_cache(maxsize=CARD_HTML_CACHE_SIZE)
+def _card_html(card: ProductCard) -> SafeString:
+    # A card's HTML depends on nothing but its (frozen, hashable) values, so equal cards
+    # share one rendering; uncached catalog pages (searches, price ranges) otherwise spent
+    # much of their time including the card template once per card. The entries are bounded
+    # by the LRU size whatever the input, and a deploy restarts the process.
+    return render_to_string("catalog/_card.html", {"card": card})
+
+
+def product_url_maker(
+    *, phone_model: PhoneModel | None = None, colour: Colour | None = None
+) -> Callable[[str], str]:
     """`slug -> product URL`, reversing once instead of once per card (reverse() is slow;
-    slugs never need quoting)."""
+    slugs never need quoting). With the catalog's phone model and colour filters, the URL
+    asks the product page for them, so it opens on the shopper's phone and colour."""
     marker = "SLUG_MARKER"
     pattern = reverse("catalog:product", kwargs={"slug": marker})
+    query = urlencode(
+        [(name, obj.slug) for name, obj in (("model", phone_model), ("colour", colour)) if obj]
+    )
+    if query:
+        pattern = f"{pattern}?{query}"
     return lambda slug: pattern.replace(marker, slug, 1)
 
 
@@ -102,6 +131,36 @@ def cached_cards(ids: list[int], strategy: RetailStrategy, revision: str) -> dic
     return cards
 
 
+def suggested_cards(strategy: RetailStrategy, revision: str, limit: int) -> list[ProductCard]:
+    """Cards of a few of the newest active products (for pages with nothing else to show,
+    such as the 404 page), cached under the catalog revision: no query when cached, so a
+    flood of unknown addresses costs no catalog queries."""
+    fingerprint = storefront_cache.render_fingerprint(strategy)
+    key = storefront_cache.cache_key("suggested", revision, fingerprint, str(limit))
+    cards = cache.get(key)
+    if cards is None:
+        url_for = product_url_maker()
+        cards = [
+            product_card(p, strategy, url_for) for p in selectors.some_products(strategy, limit)
+        ]
+        cache.set(key, cards, storefront_cache.ttl())
+    return cards
+
+
+def cached_first_photos(ids: list[int], revision: str) -> dict[int, selectors.CardPhoto]:
+    """The first photos of products, each cached under the catalog revision (whatever the
+    filters, a product's card shows the same photo): no query when all are cached."""
+    keys = {i: storefront_cache.cache_key("card-photo", revision, str(i)) for i in ids}
+    found = cache.get_many(list(keys.values()))
+    missing = [i for i, key in keys.items() if key not in found]
+    fresh = selectors.first_photos(missing)
+    if missing:
+        cache.set_many({keys[i]: fresh.get(i) for i in missing}, storefront_cache.ttl())
+    photos = {i: found[key] for i, key in keys.items() if found.get(key) is not None}
+    photos.update(fresh)
+    return photos
+
+
 @dataclass
 class Selection:
     variant: Variant | None
@@ -113,42 +172,73 @@ class Selection:
 def select_variant(variants: list[Variant], model: str | None, colour: str | None) -> Selection:
     """The variant for `?model=<slug>&colour=<slug>`.
 
-    Unknown or unavailable values are dropped with a notice and the first matching variant
-    is shown instead; nothing here can fail.
+    A phone model or colour this product is not offered in is dropped, with a notice that
+    says so and names what is shown instead (the first matching variant); nothing here
+    can fail.
     """
     phone_models = list({v.phone_model_id: v.phone_model for v in variants}.values())
-    notices: list[str] = []
     candidates = variants
+    model_offered = colour_offered = True
     if model:
         for_model = [v for v in candidates if v.phone_model.slug == model]
-        if for_model:
-            candidates = for_model
-        else:
-            notices.append(
-                f"This case isn't made for the phone model '{model[:40]}'; "
-                "showing the first available option."
-            )
+        model_offered = bool(for_model)
+        candidates = for_model or candidates
     if colour and candidates:
         in_colour = [v for v in candidates if v.colour.slug == colour]
-        if in_colour:
-            candidates = in_colour
-        else:
-            first = candidates[0]
-            known = next((v.colour for v in variants if v.colour.slug == colour), None)
-            if known is None:
-                notices.append(
-                    f"This case isn't made in the colour '{colour[:40]}'; "
-                    f"showing {first.colour.name}."
-                )
-            else:
-                notices.append(
-                    f"This case isn't made in {known.name} for {first.phone_model}; "
-                    f"showing {first.colour.name}."
-                )
+        colour_offered = bool(in_colour)
+        candidates = in_colour or candidates
     variant = candidates[0] if candidates else None
+    notices: list[str] = []
+    if variant is not None:
+        if not model_offered:
+            notices.append(
+                f"The phone model '{model[:40]}' is not offered for this case; "
+                f"showing {variant.phone_model}."
+            )
+        if not colour_offered:
+            known = next((v.colour for v in variants if v.colour.slug == colour), None)
+            asked = f"The colour '{colour[:40]}'" if known is None else known.name
+            where = "" if known is None else f" for {variant.phone_model}"
+            notices.append(
+                f"{asked} is not offered for this case{where}; showing {variant.colour.name}."
+            )
     colours = (
         [v.colour for v in variants if v.phone_model_id == variant.phone_model_id]
         if variant
         else []
     )
     return Selection(variant, phone_models, colours, notices)
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """The photos of a product page: the main one, and thumbnails that link to the page
+    itself showing another photo (`?photo=<id>`, for browsers without JavaScript)."""
+
+    main: ProductPhoto | None
+    thumbs: list[dict]
+    valid_request: bool  # False when `?photo=` named no photo of this product
+
+
+def product_gallery(
+    photos: list[ProductPhoto], selection: Selection, requested: str | None
+) -> Gallery:
+    """The main photo is the one asked for by `?photo=`, else the first photo of the chosen
+    colour, else the first photo."""
+    variant = selection.variant
+    asked = next((p for p in photos if requested and str(p.pk) == requested), None)
+    in_colour = next(
+        (p for p in photos if variant is not None and p.colour_id == variant.colour_id), None
+    )
+    main = asked or in_colour or (photos[0] if photos else None)
+    base = [("model", variant.phone_model.slug), ("colour", variant.colour.slug)] if variant else []
+    thumbs = [
+        {
+            "photo": p,
+            "href": f"?{urlencode([*base, ('photo', p.pk)])}#gallery",
+            "colour": p.colour.slug if p.colour_id else "",
+            "current": p is main,
+        }
+        for p in photos
+    ]
+    return Gallery(main=main, thumbs=thumbs, valid_request=not requested or asked is not None)

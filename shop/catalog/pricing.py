@@ -25,6 +25,16 @@ class Money:
         return f"{symbol}{self.amount:.2f}" if symbol else f"{self.amount:.2f} {self.currency}"
 
 
+def shop_currency() -> str:
+    """The shop's one currency: every stored price is in it (read when asked)."""
+    return settings.SHOP_CURRENCY
+
+
+def shop_money(amount: Decimal) -> Money:
+    """A stored price as Money in the shop currency."""
+    return Money(amount, shop_currency())
+
+
 ACTIVE_VARIANTS = Q(is_active=True)
 
 
@@ -68,7 +78,7 @@ class RetailStrategy:
     """
 
     def unit_price(self, variant: Variant, quantity: int = 1) -> Money:
-        return Money(variant.price, variant.currency)
+        return shop_money(variant.price)
 
     def annotate_from_price(
         self, products: QuerySet[CaseProduct], variants: Q | None = None
@@ -77,6 +87,18 @@ class RetailStrategy:
         match `variants` (all active variants when None); None when no variant matches."""
         counted = only_active(variants)
         return products.annotate(from_price=Min("variants__price", filter=across_variants(counted)))
+
+    def within_price_range(
+        self, variants: Q | None, low: Decimal | None, high: Decimal | None
+    ) -> Q:
+        """`variants` (None for all) narrowed to active ones priced within [low, high]; a
+        None bound is open."""
+        q = only_active(variants)
+        if low is not None:
+            q &= Q(price__gte=low)
+        if high is not None:
+            q &= Q(price__lte=high)
+        return q
 
     def filter_price_range(
         self,
@@ -89,11 +111,7 @@ class RetailStrategy:
         variant when None) and is priced within [low, high]: one and the same variant."""
         if low is None and high is None:
             return products
-        q = only_active(variants)
-        if low is not None:
-            q &= Q(price__gte=low)
-        if high is not None:
-            q &= Q(price__lte=high)
+        q = self.within_price_range(variants, low, high)
         return products.filter(pk__in=Variant.objects.filter(q).values("product_id"))
 
     def from_price(self, product: CaseProduct) -> Money | None:
@@ -101,7 +119,7 @@ class RetailStrategy:
         amount = getattr(product, "from_price", None)
         if amount is None:
             return None
-        return Money(amount, settings.SHOP_CURRENCY)
+        return shop_money(amount)
 
 
 class WholesaleStrategy(RetailStrategy):
@@ -112,7 +130,7 @@ class WholesaleStrategy(RetailStrategy):
         for tier in sorted(variant.price_tiers.all(), key=lambda t: t.min_quantity):
             if quantity >= tier.min_quantity:
                 price = tier.unit_price
-        return Money(price, variant.currency)
+        return shop_money(price)
 
 
 def strategy_for(request=None) -> RetailStrategy:

@@ -16,6 +16,7 @@ from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
 
 from .models import CaseProduct, Colour, Feature, Finish, Material, PhoneModel, Style, Variant
+from .pricing import shop_currency
 
 # --- widgets that turn unreadable values into row-level validation errors -----------------
 # import-export reports a ValueError raised while reading a field as a validation error on
@@ -294,7 +295,6 @@ class VariantResource(StrictModelResource):
             "phone_model",
             "colour",
             "price",
-            "currency",
             "stock_on_hand",
             "is_active",
         )
@@ -303,11 +303,27 @@ class VariantResource(StrictModelResource):
         skip_unchanged = True
         report_skipped = True
 
-    def before_import_row(self, row, **kwargs):
-        super().before_import_row(row, **kwargs)
-        currency = row.get("currency")
-        if isinstance(currency, str):
-            row["currency"] = currency.strip().upper()
+    def import_instance(self, instance, row, **kwargs):
+        # Prices are in the shop currency. A `currency` column (from an older export or a
+        # supplier's sheet) may stay if it agrees; one that disagrees would relabel a price
+        # as another currency without converting it, so the row is refused.
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        given = force_str(row.get("currency") or "").strip()
+        if given and given.upper() != shop_currency().upper():
+            errors.setdefault("price", []).append(
+                ValidationError(
+                    f"Prices are in {shop_currency()} (the shop currency), but this row "
+                    f"says '{given[:10]}'. Convert the price to {shop_currency()} and leave "
+                    "the currency column out or empty.",
+                    code="currency",
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("product", "phone_model", "colour")

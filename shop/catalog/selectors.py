@@ -12,10 +12,9 @@ and colour, in stock when asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -55,14 +54,14 @@ class CardPhoto:
     alt: str
 
 
-def attach_first_photos(products: list[CaseProduct]) -> list[CaseProduct]:
-    """Set `card_photo` (the first photo by position, or None) on each product: one flat query
-    over the page's products, no model instances (much cheaper than a sliced Prefetch)."""
-    if not products:
-        return products
+def first_photos(product_ids: list[int]) -> dict[int, CardPhoto]:
+    """The first photo (by position) of each product that has one: one flat query, no model
+    instances (much cheaper than a sliced Prefetch)."""
+    if not product_ids:
+        return {}
     storage = ProductPhoto._meta.get_field("image").storage
     rows = (
-        ProductPhoto.objects.filter(product_id__in=[p.pk for p in products])
+        ProductPhoto.objects.filter(product_id__in=product_ids)
         .order_by("product_id", "position", "id")
         .values_list("product_id", "image", "alt")
     )
@@ -70,8 +69,16 @@ def attach_first_photos(products: list[CaseProduct]) -> list[CaseProduct]:
     for product_id, name, alt in rows:
         if product_id not in first and name:
             first[product_id] = CardPhoto(url=storage.url(name), alt=alt)
+    return first
+
+
+def attach_first_photos(products: list, photos: dict[int, CardPhoto] | None = None):
+    """Set `card_photo` (the first photo by position, or None) on each product, from
+    `photos` when given (by product id), else from `first_photos`."""
+    if photos is None:
+        photos = first_photos([p.pk for p in products])
     for product in products:
-        product.card_photo = first.get(product.pk)
+        product.card_photo = photos.get(product.pk)
     return products
 
 
@@ -128,6 +135,14 @@ def _narrows_variants(filters: CatalogFilters) -> bool:
     return filters.phone_model is not None or filters.colour is not None or filters.in_stock
 
 
+def cards_depend_on_filters(filters: CatalogFilters) -> bool:
+    """Whether the cards' prices and stock depend on the filters (they speak of the matching
+    variants only); if not, a product's card is the same on every catalog page."""
+    return (
+        _narrows_variants(filters) or filters.min_price is not None or filters.max_price is not None
+    )
+
+
 def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> QuerySet[CaseProduct]:
     """Active products matching the filters, as subqueries (no joins, so no duplicates)."""
     products = CaseProduct.objects.filter(is_active=True)
@@ -147,13 +162,15 @@ def _filtered_products(filters: CatalogFilters, strategy: RetailStrategy) -> Que
         products = products.filter(pk__in=Variant.objects.filter(variants).values("product_id"))
 
     for term in filters.q.split()[:SEARCH_TERMS_MAX]:
-        by_phone = Variant.objects.filter(is_active=True).filter(
-            Q(phone_model__name__icontains=term) | Q(phone_model__brand__icontains=term)
+        by_variant = Variant.objects.filter(is_active=True).filter(
+            Q(sku__icontains=term)
+            | Q(phone_model__name__icontains=term)
+            | Q(phone_model__brand__icontains=term)
         )
         products = products.filter(
             Q(name__icontains=term)
             | Q(description__icontains=term)
-            | Q(pk__in=by_phone.values("product_id"))
+            | Q(pk__in=by_variant.values("product_id"))
         )
     return products
 
@@ -168,16 +185,17 @@ def _ordered(products: QuerySet[CaseProduct], sort: str) -> QuerySet[CaseProduct
     return products.order_by("name", "id")
 
 
-class _PreCountedPaginator(Paginator):
-    """A paginator told its count, so it never runs COUNT over the annotated, grouped query."""
+@dataclass
+class CardRow:
+    """What a catalog card needs of a product (CARD_FIELDS and the card annotations)."""
 
-    def __init__(self, object_list, per_page: int, count: int):
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
+    pk: int
+    name: str
+    slug: str
+    material: str
+    from_price: Decimal | None
+    stock_total: int
+    card_photo: CardPhoto | None = None
 
 
 @dataclass
@@ -192,32 +210,49 @@ def catalog_page(
     *,
     page: int = 1,
     per_page: int,
+    ids_only: bool = False,
+    photos: Callable[[list[int]], dict[int, CardPhoto]] = first_photos,
 ) -> CatalogResult:
-    """One page of the catalog: a cheap COUNT on the filtered ids, then the annotated page.
+    """One page of the catalog: the ordered ids of every matching product (one narrow
+    query: its length is the count), then the page's products annotated for cards.
+
+    Fetching the ids rather than running COUNT and then the page over the same filters
+    builds and compiles the filtered query once instead of twice, which costs far more than
+    running it (searches and price ranges are never cached, so this runs on every request).
 
     `page` (from 1) beyond the last page shows the last page; `result.page.number` says
-    which page is shown. Prices and stock are over `matching_variants(filters)`.
+    which page is shown. Prices and stock are over `matching_variants(filters)` within the
+    price range. With `ids_only` the page holds just the products' ids, in order (for cards
+    that do not depend on the filters, which the caller may have cached). `photos` gives
+    the first photos of the page's products (the caller may cache them).
     """
     filtered = _filtered_products(filters, strategy)
-    variants = matching_variants(filters)
-    count = filtered.count()
+    # With a price range, a card's "from" price, price order and stock are over the variants
+    # in range: "from $12" on a $20-$30 search would name a variant the shopper ruled out.
+    variants = strategy.within_price_range(
+        matching_variants(filters), filters.min_price, filters.max_price
+    )
     if filters.sort in PRICE_SORTS:
-        # Price order needs every product's price: aggregate the filtered set, take a page.
-        rows = _ordered(_as_cards(filtered, strategy, variants), filters.sort)
-    else:
-        # Name/newest order is on indexed product columns: pick the page's ids first, so the
-        # price/stock aggregate only runs over one page of products (same single query).
-        rows = _ordered(filtered, filters.sort).values("pk")
-    paginator = _PreCountedPaginator(rows, per_page, count)
+        # Price order needs every product's price: aggregate the filtered set.
+        filtered = _as_cards(filtered, strategy, variants)
+    ids = list(_ordered(filtered, filters.sort).values_list("pk", flat=True))
+    paginator = Paginator(ids, per_page)
     page_obj = paginator.page(min(max(page, 1), paginator.num_pages))
-    if not count:
-        products = []
-    elif filters.sort in PRICE_SORTS:
-        products = list(page_obj.object_list)
-    else:
-        on_page = CaseProduct.objects.filter(pk__in=page_obj.object_list)
-        products = list(_ordered(_as_cards(on_page, strategy, variants), filters.sort))
-    page_obj.object_list = attach_first_photos(products)
+    on_page = list(page_obj.object_list)
+    if ids_only:
+        page_obj.object_list = on_page
+        return CatalogResult(page=page_obj, paginator=paginator)
+    products = []
+    if on_page:
+        # Plain rows, not model instances: building instances with deferred fields cost
+        # more than the query on every uncached page.
+        rows = _as_cards(CaseProduct.objects.filter(pk__in=on_page), strategy, variants)
+        by_id = {
+            row[0]: CardRow(*row)
+            for row in rows.values_list(*CARD_FIELDS, "from_price", "stock_total")
+        }
+        products = [by_id[i] for i in on_page if i in by_id]
+    page_obj.object_list = attach_first_photos(products, photos([p.pk for p in products]))
     return CatalogResult(page=page_obj, paginator=paginator)
 
 
@@ -226,7 +261,6 @@ VARIANT_FIELDS = (
     "sku",
     "product_id",
     "price",
-    "currency",
     "stock_on_hand",
     "phone_model__brand",
     "phone_model__name",
@@ -261,7 +295,11 @@ def product_detail(slug: str, *, with_media: bool = True) -> ProductDetail | Non
     photos: list[ProductPhoto] = []
     if with_media:
         features = list(Feature.objects.filter(products=product.pk).only("id", "name"))
-        photos = list(ProductPhoto.objects.filter(product_id=product.pk).only(*PHOTO_FIELDS))
+        photos = list(
+            ProductPhoto.objects.filter(product_id=product.pk)
+            .select_related("colour")
+            .only(*PHOTO_FIELDS, "colour__slug")
+        )
     return ProductDetail(product=product, features=features, photos=photos, variants=list(variants))
 
 

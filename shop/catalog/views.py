@@ -29,6 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
@@ -43,10 +44,13 @@ from .forms import (
 )
 from .models import Colour, PhoneModel, Variant
 from .presentation import (
+    Gallery,
     ProductCard,
     Selection,
     cached_cards,
+    cached_first_photos,
     product_card,
+    product_gallery,
     product_url_maker,
     select_variant,
     stock_state,
@@ -105,21 +109,74 @@ def _filter_choices(revision: str) -> tuple[list[PhoneModel], list[Colour]]:
     return choices
 
 
+# Where the filter panel cached for searches and price ranges takes the free-input values.
+FREE_INPUT_SLOTS = {
+    name: mark_safe(f"<!--catalog:filter-{name}-->")
+    for name in ("q", "min_price", "max_price", "active_filter_count")
+}
+
+
+def _filters_html(form: CatalogFilterForm, strategy: RetailStrategy, revision: str) -> str:
+    """The filter panel. A region without search text or price bounds is cached whole, so
+    its panel is simply rendered; for searches and price ranges (never cached, see
+    `_is_cacheable`) the panel is cached per set of *finite* filters with slots for the
+    free-input values, which are filled in (escaped) per request: rendering the panel's
+    option lists cost as much as the rest of the page's HTML."""
+    context = {"form": form, "selected": form.selected(), "currency": settings.SHOP_CURRENCY}
+    if _is_cacheable(form):
+        return render_to_string("catalog/_filters.html", context)
+    free = {name: str(form.selected()[name]) for name in ("q", "min_price", "max_price")}
+    free["active_filter_count"] = str(form.active_filter_count())
+    finite = [(k, v) for k, v in form.canonical_params() if k not in free]
+    key = storefront_cache.cache_key(
+        "filters", revision, storefront_cache.render_fingerprint(strategy), urlencode(finite)
+    )
+    html = cache.get(key)
+    if html is None:
+        # A search or price bound is in effect, so the panel always counts active filters.
+        slotted = {**context["selected"], **{k: FREE_INPUT_SLOTS[k] for k in free}}
+        context.update(
+            selected=slotted, active_filter_count=FREE_INPUT_SLOTS["active_filter_count"]
+        )
+        html = render_to_string("catalog/_filters.html", context)
+        cache.set(key, html, storefront_cache.ttl())
+    for name, value in free.items():
+        html = html.replace(FREE_INPUT_SLOTS[name], escape(value))
+    return mark_safe(html)
+
+
 def _catalog_region(
-    form: CatalogFilterForm, strategy: RetailStrategy, fragment: bool, page: int
+    form: CatalogFilterForm,
+    strategy: RetailStrategy,
+    fragment: bool,
+    page: int,
+    revision: str,
 ) -> CatalogRegion:
     """Render the region for a validated form. Nothing from the request goes in but the
     valid filters: links are built from `canonical_params()`, notices go in the slots."""
-    url_for = product_url_maker()
+    filters = form.filters()
+    per_filter = selectors.cards_depend_on_filters(filters)
     result = selectors.catalog_page(
-        form.filters(), strategy, page=page, per_page=settings.CATALOG_PAGE_SIZE
+        filters,
+        strategy,
+        page=page,
+        per_page=settings.CATALOG_PAGE_SIZE,
+        ids_only=not per_filter,
+        photos=lambda ids: cached_first_photos(ids, revision),
     )
+    if per_filter:
+        # Cards open the product page on the shopper's phone model and colour.
+        url_for = product_url_maker(phone_model=filters.phone_model, colour=filters.colour)
+        cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
+    else:
+        # The same card as on any other page (a search's, say): cached per product.
+        found = cached_cards(result.page.object_list, strategy, revision)
+        cards = [found[i] for i in result.page.object_list if i in found]
     query = QueryDict(mutable=True)
     for name, value in form.canonical_params():
         query[name] = value
-    cards = [product_card(p, strategy, url_for) for p in result.page.object_list]
     context = {
-        "form": form,
+        "filters_html": "" if fragment else _filters_html(form, strategy, revision),
         "selected": form.selected(),
         "notices_slot": NOTICES_SLOT,
         "notices_status_slot": NOTICES_STATUS_SLOT,
@@ -127,7 +184,6 @@ def _catalog_region(
         "paginator": result.paginator,
         "cards": cards,
         "active_filter_count": form.active_filter_count(),
-        "currency": settings.SHOP_CURRENCY,
         "is_fragment": fragment,
         "query": query,  # for {% querystring %}: the valid filters only, never the raw GET
     }
@@ -238,10 +294,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
                 keys = _RegionKeys.make(revision, strategy, fragment, params)
                 region = _cached_region(keys, page)
             if region is None:
-                region = _catalog_region(form, strategy, fragment, page)
+                region = _catalog_region(form, strategy, fragment, page, revision)
                 _store_region(keys, region)
         else:
-            region = _catalog_region(form, strategy, fragment, page)
+            region = _catalog_region(form, strategy, fragment, page, revision)
     notices.extend(page_beyond_end_notice(page, region.page_number))
     html = _with_notices(region, notices)
     if fragment:
@@ -303,14 +359,14 @@ class ProductBody:
 def _product_body(
     detail: selectors.ProductDetail,
     selection: Selection,
+    gallery: Gallery,
     recommended: list[ProductCard],
     strategy: RetailStrategy,
 ) -> ProductBody:
-    product, photos = detail.product, detail.photos
+    product = detail.product
     context = {
         **_purchase_context(detail, selection, strategy),
-        "photos": photos,
-        "main_photo": photos[0] if photos else None,
+        "gallery": gallery,
         "features": detail.features,
         "recommended": recommended,
     }
@@ -349,11 +405,12 @@ def _purchase_fragment(
 @require_http_methods(["GET", "HEAD"])
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     model, colour = request.GET.get("model"), request.GET.get("colour")
+    photo = request.GET.get("photo")
     strategy = strategy_for(request)
     revision = storefront_cache.catalog_revision()
     fingerprint = storefront_cache.render_fingerprint(strategy)
-    # The body depends on `model` and `colour` only through select_variant(), which treats
-    # a missing and an empty value alike.
+    # The body depends on `model` and `colour` only through select_variant(), and on
+    # `photo` only through product_gallery(), which treat a missing and an empty value alike.
     selection_key = (slug, model or "", colour or "")
     if _is_htmx_for(request, "purchase"):
         key = storefront_cache.cache_key("purchase", revision, fingerprint, *selection_key)
@@ -365,7 +422,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return _vary(HttpResponse(html))
 
     viewed = recently_viewed.viewed_ids(request)
-    key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key)
+    key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key, photo or "")
     body = cache.get(key)
     if body is None:
         detail = selectors.product_detail(slug)
@@ -378,10 +435,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         recent_ids = [i for i in viewed if i != detail.product.pk]
         # One look-up (at most two queries) for the recommended and recently viewed cards.
         cards = cached_cards([*rec_ids, *recent_ids], strategy, revision)
-        body = _product_body(detail, selection, [cards[i] for i in rec_ids if i in cards], strategy)
-        if not selection.notices:
-            # Only selections the product offers are cached: a bounded set per product,
-            # whatever a visitor puts in the address.
+        gallery = product_gallery(detail.photos, selection, photo)
+        recommended = [cards[i] for i in rec_ids if i in cards]
+        body = _product_body(detail, selection, gallery, recommended, strategy)
+        if not selection.notices and gallery.valid_request:
+            # Only selections (and photos) the product offers are cached: a bounded set per
+            # product, whatever a visitor puts in the address.
             cache.set(key, body, storefront_cache.ttl())
     else:
         recent_ids = [i for i in viewed if i != body.product_id]

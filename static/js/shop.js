@@ -1,6 +1,14 @@
 // caseforge storefront: progressive enhancement only; every page works without this file.
 document.documentElement.classList.add("js");
 
+// A panel open by default (the catalog filters) starts folded on narrow screens, so that
+// the first products show without scrolling; a summary opens it.
+document.querySelectorAll("details[data-fold-below]").forEach((panel) => {
+  if (window.matchMedia(`(max-width: ${panel.dataset.foldBelow})`).matches) {
+    panel.open = false;
+  }
+});
+
 // When the htmx variant picker changes the phone model, preselect it in the wholesale
 // inquiry form too, unless the shopper already chose something there themselves.
 document.addEventListener("change", (event) => {
@@ -38,5 +46,46 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const target = region && region.querySelector("#inquiry-region > [tabindex='-1'], [aria-invalid='true']");
   if (target) {
     target.focus();
+  }
+});
+
+// Product gallery: a thumbnail shows its photo as the main one in place (without
+// JavaScript it is a link to the same page with ?photo=), and picking a colour shows the
+// first photo of that colour, if there is one.
+function showPhoto(thumb) {
+  const main = document.querySelector("[data-gallery-main]");
+  if (!main) {
+    return;
+  }
+  main.src = thumb.dataset.photoSrc;
+  main.alt = thumb.dataset.photoAlt;
+  document.querySelectorAll("[data-gallery-thumb]").forEach((other) => {
+    if (other === thumb) {
+      other.setAttribute("aria-current", "true");
+    } else {
+      other.removeAttribute("aria-current");
+    }
+  });
+}
+
+document.addEventListener("click", (event) => {
+  const thumb = event.target.closest("[data-gallery-thumb]");
+  if (!thumb || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) {
+    return; // let modified clicks open the link in a new tab as usual
+  }
+  event.preventDefault();
+  showPhoto(thumb);
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  const colour = document.querySelector('#purchase input[name="colour"]:checked');
+  if (!colour) {
+    return;
+  }
+  const thumb = Array.from(document.querySelectorAll("[data-gallery-thumb]")).find(
+    (candidate) => candidate.dataset.colour === colour.value,
+  );
+  if (thumb) {
+    showPhoto(thumb);
   }
 });

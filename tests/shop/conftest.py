@@ -71,7 +71,6 @@ def build_catalog(n: int, *, phones, colours, photos_per_product: int = 2) -> li
             phone_model=pm,
             colour=c,
             price=Decimal("10.00") + (p.pk % 17),
-            currency="USD",
             stock_on_hand=(p.pk + j) % 7,
         )
         for p in products

@@ -451,7 +451,6 @@ def _variant_row(**overrides) -> dict:
         "phone_model": "iphone-15",
         "colour": "black",
         "price": "17.90",
-        "currency": "usd",
         "stock_on_hand": "12",
         "is_active": "1",
     }
@@ -469,7 +468,7 @@ def test_variant_csv_import_previews_then_saves_on_confirm(staff_client, variant
     assert variant.product == variant_refs["product"]
     assert variant.phone_model == variant_refs["phone"]
     assert variant.colour == variant_refs["colour"]
-    assert (variant.price, variant.currency, variant.stock_on_hand) == (Decimal("17.90"), "USD", 12)
+    assert (variant.price, variant.stock_on_hand) == (Decimal("17.90"), 12)
 
 
 def test_variant_csv_with_only_sku_and_stock_updates_stock(staff_client):
@@ -570,7 +569,6 @@ def test_variant_export_returns_csv_with_header_and_rows(staff_client):
         "phone_model",
         "colour",
         "price",
-        "currency",
         "stock_on_hand",
         "is_active",
     ]

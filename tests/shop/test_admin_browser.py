@@ -53,3 +53,41 @@ def test_staff_restock_a_low_variant_with_a_csv_import(browser, live_server, sto
 
     page.goto(f"{live_server.url}/admin/catalog/caseproduct/")
     expect(page.locator("tr", has_text="Thin Clear Case")).not_to_contain_text("Low stock")
+
+
+def test_product_change_page_fits_a_1280_px_screen(browser, live_server, transactional_db):
+    """The product change page, with its variant and photo inlines, needs no sideways
+    scrolling on a 1280 px wide screen."""
+    from tests.factories import (
+        CaseProductFactory,
+        ColourFactory,
+        PhoneModelFactory,
+        ProductPhotoFactory,
+        StaffUserFactory,
+        VariantFactory,
+    )
+
+    StaffUserFactory(username="alice-staff")
+    product = CaseProductFactory(name="Rugged Hybrid Armor with MagSafe Ring and Kickstand")
+    phone = PhoneModelFactory(brand="Samsung", name="Galaxy S24 Ultra Enterprise Edition")
+    for n, colour in enumerate(["Midnight Blue Metallic", "Sunset Orange Translucent"]):
+        VariantFactory(
+            product=product,
+            phone_model=phone,
+            colour=ColourFactory(name=colour),
+            sku=f"CF-RUGGED-HYBRID-ARMOR-S24U-ENT-{n:03d}",
+        )
+    ProductPhotoFactory(product=product, alt="Rugged Hybrid Armor from the back, in blue")
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("alice-staff")
+    page.get_by_label("Password").fill("staff-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/admin/catalog/caseproduct/{product.pk}/change/")
+    page.wait_for_load_state("networkidle")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"page is {widths[0]} px wide in a {widths[1]} px window"
+    page.close()

@@ -219,3 +219,97 @@ def test_catalog_and_picker_work_without_javascript(browser, live_server, storef
     expect(page.get_by_test_id("sku")).to_have_text("RUG-PX8-BLK")
     expect(page).to_have_url(re.compile(r"model=pixel-8&colour=black"))
     context.close()
+
+
+def _add_colour_photos(product, settings) -> dict[str, str]:
+    """A black and a blue photo for `product`; {colour slug: image URL}."""
+    from shop.catalog.models import Colour, ProductPhoto
+
+    urls = {}
+    for position, (slug, rgb) in enumerate(
+        [("black", (31, 35, 41)), ("blue", (47, 91, 211))], start=1
+    ):
+        image = f"products/{product.slug}/{slug}.png"
+        _case_photo(Path(settings.MEDIA_ROOT) / image, rgb)
+        photo = ProductPhoto.objects.create(
+            product=product,
+            image=image,
+            alt=f"{product.name} in {slug}",
+            position=position,
+            colour=Colour.objects.get(slug=slug),
+        )
+        urls[slug] = photo.image.url
+    return urls
+
+
+def test_gallery_switches_in_place_and_follows_the_colour(
+    browser, live_server, storefront, settings
+):
+    """A thumbnail shows its photo as the main one without leaving the page, and picking a
+    colour shows that colour's photo."""
+    from playwright.sync_api import expect
+
+    rugged = storefront["rugged"]
+    photos = _add_colour_photos(rugged, settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _serve_media(page, live_server, Path(settings.MEDIA_ROOT))
+    address = f"{live_server.url}{rugged.get_absolute_url()}?model=pixel-8&colour=black"
+    page.goto(address)
+    main = page.locator("img[data-gallery-main]")
+    expect(main).to_have_attribute("src", photos["black"])
+
+    page.locator("label.swatch", has_text="Blue").click()
+    expect(page.get_by_test_id("sku")).to_have_text("RUG-PX8-BLU")
+    expect(main).to_have_attribute("src", photos["blue"])
+
+    address = page.url
+    page.get_by_role("link", name="Rugged Hybrid Armor in black, photo 2").click()
+    expect(main).to_have_attribute("src", photos["black"])
+    expect(main).to_have_attribute("alt", "Rugged Hybrid Armor in black")
+    assert page.url == address  # still this page, not the PNG file
+    page.close()
+
+
+def test_gallery_thumbnails_work_without_javascript(browser, live_server, storefront, settings):
+    """Without JavaScript a thumbnail reloads the product page showing that photo."""
+    from playwright.sync_api import expect
+
+    rugged = storefront["rugged"]
+    photos = _add_colour_photos(rugged, settings)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    _serve_media(page, live_server, Path(settings.MEDIA_ROOT))
+    page.goto(f"{live_server.url}{rugged.get_absolute_url()}?model=pixel-8&colour=blue")
+    page.get_by_role("link", name="Rugged Hybrid Armor in black, photo 2").click()
+    expect(page.locator("img[data-gallery-main]")).to_have_attribute("src", photos["black"])
+    expect(page).to_have_url(re.compile(rf"{rugged.get_absolute_url()}\?.*photo=\d+"))
+    expect(page.get_by_test_id("sku")).to_have_text("RUG-PX8-BLU")  # the selection is kept
+    context.close()
+
+
+def test_phone_sees_the_first_product_without_scrolling(browser, live_server, storefront):
+    """At phone width the filter panel starts folded, so the first product card is in view;
+    one tap on its summary opens it."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    first = page.locator("#results .card").first
+    expect(first).to_be_visible()
+    box = first.bounding_box()
+    assert box["y"] + 80 < 844, f"first card starts at {box['y']} px"
+    material = page.get_by_label("Material")
+    expect(material).to_be_hidden()
+    page.get_by_text("Filter and sort").click()
+    expect(material).to_be_visible()
+    page.close()
+
+
+def test_filters_are_open_on_a_wide_screen(browser, live_server, storefront):
+    """On a wide screen the filter panel is open from the start."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_label("Material")).to_be_visible()
+    page.close()

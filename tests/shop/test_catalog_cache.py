@@ -20,7 +20,7 @@ from shop.catalog import recently_viewed, selectors, views
 from shop.catalog.cache import catalog_revision, catalog_revision_bump
 from shop.catalog.forms import CatalogFilterForm, quick_canonical_params
 from shop.catalog.models import CaseProduct, PhoneModel, Variant
-from tests.cache import cache_keys
+from tests.cache import cache_empty, cache_keys
 from tests.factories import FeatureFactory, ProductPhotoFactory
 from tests.shop.conftest import card_names, set_recently_viewed_cookie, stored_ids
 from tests.shop.test_admin import _confirm, _import, admin_url
@@ -705,3 +705,44 @@ def test_admin_csv_import_shows_at_once(client, staff_client, shop_products):
     assert picked(client.get(path))[1] == "$20.00"  # the preview is rolled back
     _confirm(staff_client, Variant, preview)
     assert picked(client.get(path))[1] == "$22.40"
+
+
+def test_filter_panel_of_searches_shows_each_requests_own_values(client, shop_products):
+    """Searches and price ranges share a cached filter panel, yet each page shows its own
+    search text and prices (escaped) and active-filter count, and never a slot marker."""
+    cache_empty()
+    pages = [
+        ({"q": "shell", "material": "pc"}, 'value="shell"', "(2 active)"),
+        ({"q": '"><b>x', "material": "pc"}, 'value="&quot;&gt;&lt;b&gt;x"', "(2 active)"),
+        ({"q": "pixel", "material": "pc", "min_price": "5"}, 'value="pixel"', "(3 active)"),
+        ({"max_price": "25.5", "material": "pc"}, 'value="25.5"', "(2 active)"),
+    ]
+    for params, value, count in pages:
+        body = client.get(CATALOG, params).content.decode()
+        panel = body[body.index('<aside class="filters"') : body.index("</aside>")]
+        assert value in panel and count in panel
+        assert "<!--catalog:" not in body and "<b>x" not in body
+        assert '<option value="pc" selected>' in panel
+    cached = [key for key in cache_keys() if ":filters:" in key]
+    assert len(cached) == 1  # one panel for the finite filters (material=pc)
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "shell"}, {"min_price": "1", "max_price": "25"}], ids=["search", "price"]
+)
+def test_uncached_pages_show_a_new_photo_or_price_at_once(client, shop_products, params):
+    """Searches and price ranges reuse cached cards and photos, yet a new photo or a new
+    price shows on the next request."""
+    clear = shop_products["clear"]
+
+    def card():
+        (found,) = [c for c in client.get(CATALOG, params).context["cards"] if c.name == clear.name]
+        return found
+
+    assert card().photo is None and str(card().price) == "$20.00"
+    photo = ProductPhotoFactory(product=clear, alt="Front")
+    assert card().photo.url == photo.image.url
+    variant = clear.variants.get()
+    variant.price = Decimal("18.50")
+    variant.save()
+    assert str(card().price) == "$18.50"

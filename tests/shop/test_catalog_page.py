@@ -89,10 +89,14 @@ def test_no_match_says_so_and_offers_all_cases(client, shop_products):
         ("google armor", {RUGGED}),  # brand + product name
         ("  shell  ", {CLEAR}),
         ("nothing-like-this", set()),
+        ("RUG-PX8-BLU", {RUGGED}),  # an exact SKU
+        ("clr-px8", {CLEAR}),  # part of a SKU, any letter case
+        ("SLIM-PX8-BLK", set()),  # the SKU of an inactive variant
     ],
 )
-def test_search_matches_name_description_and_phone_model(client, shop_products, q, expected):
-    """Search finds products by name, description or the phone models they fit."""
+def test_search_matches_name_description_phone_model_and_sku(client, shop_products, q, expected):
+    """Search finds products by name, description, the phone models they fit or the SKU of
+    one of their variants."""
     response = client.get(CATALOG, {"q": q})
     assert set(card_names(response)) == expected
 
@@ -360,13 +364,26 @@ IN, OUT = "In stock", "Out of stock"
         ),
         ({"model": "iphone-14", "in_stock": "1"}, {SLIM: ("from $32.00", IN)}),
         ({"model": "pixel-8", "colour": "blue", "in_stock": "1"}, {}),
+        # With a price range, the card speaks of the variants in range only.
+        (
+            {"min_price": "31"},
+            {SLIM: ("from $32.00", IN), RUGGED: ("from $35.00", IN), CLEAR: ("from $45.00", OUT)},
+        ),
+        (
+            {"min_price": "31", "max_price": "36"},
+            {SLIM: ("from $32.00", IN), RUGGED: ("from $35.00", OUT)},
+        ),
+        (
+            {"colour": "blue", "min_price": "31"},
+            {SLIM: ("from $32.00", IN), RUGGED: ("from $35.00", OUT)},
+        ),
     ],
 )
 def test_card_price_range_and_stock_follow_phone_model_colour_and_stock(
     client, split_variants, sort, params, expected
 ):
-    """The "from" price, the price range and the stock on a card are all about the variants
-    that match the phone model, colour and in-stock filters, never another phone's."""
+    """The "from" price and the stock on a card are all about the variants that match the
+    phone model, colour, in-stock and price-range filters, never another phone's."""
     response = client.get(CATALOG, {**params, "sort": sort})
     assert shown_cards(response) == expected
     assert response.context["notices"] == []
@@ -398,6 +415,7 @@ def test_prices_for_another_phone_do_not_count(client, shop_products, params, ex
         ({"sort": "price", "colour": "blue"}, [RUGGED, SLIM]),  # $30, $32
         ({"sort": "-price", "colour": "blue"}, [SLIM, RUGGED]),
         ({"sort": "price", "in_stock": "1"}, [SLIM, CLEAR, RUGGED]),  # $15, $20, $40
+        ({"sort": "price", "min_price": "31"}, [SLIM, RUGGED, CLEAR]),  # $32, $35, $45
         ({"sort": "price", "model": "pixel-8", "in_stock": "1"}, [CLEAR, RUGGED]),  # $20, $40
         ({"sort": "price"}, [SLIM, CLEAR, RUGGED]),  # $15, $20, $30: every active variant
     ],
@@ -459,3 +477,35 @@ def test_catalog_prices_go_through_the_strategy_with_the_variant_condition(
     for _, variants in calls:
         matched = set(Variant.objects.filter(variants).values_list("sku", flat=True))
         assert matched == {"SLIM-IP14-BLU", "RUG-IP14-BLU"}
+
+
+@pytest.mark.parametrize(
+    ("params", "query"),
+    [
+        ({}, ""),
+        ({"model": "pixel-8"}, "?model=pixel-8"),
+        ({"colour": "blue"}, "?colour=blue"),
+        (
+            {"model": "pixel-8", "colour": "blue", "material": "hybrid"},
+            "?model=pixel-8&colour=blue",
+        ),
+        ({"model": "no-such-phone"}, ""),  # ignored filters are not passed on
+    ],
+)
+def test_card_links_carry_the_phone_model_and_colour(client, shop_products, params, query):
+    """A card opens its product page on the shopper's phone model and colour filters."""
+    for _ in range(2):  # rendered, then from the cache
+        response = client.get(CATALOG, params)
+        cards = {card.name: card.url for card in response.context["cards"]}
+        assert cards[RUGGED] == f"/products/rugged-hybrid-armor/{query}"
+        assert f'href="/products/rugged-hybrid-armor/{query.replace("&", "&amp;")}"' in (
+            response.content.decode()
+        )
+
+
+def test_card_link_opens_the_product_on_the_filtered_variant(client, shop_products):
+    """Following a card from a Pixel 8 filter shows the Pixel 8 variant, not another phone's."""
+    response = client.get(CATALOG, {"model": "pixel-8"})
+    link = next(c.url for c in response.context["cards"] if c.name == RUGGED)
+    body = client.get(link).content.decode()
+    assert 'data-testid="sku">RUG-PX8-BLU<' in body

@@ -101,3 +101,32 @@ def test_to_engine_dict_carries_every_figure():
     assert device.slug == "test-x"
     assert device.openings[0].name == "power"
     assert device.sources == {"body": "caliper"}
+
+
+@pytest.mark.parametrize(
+    ("shop_choices", "engine_enum"),
+    [
+        ("Material", "configurator.engine.case.Material"),
+        ("Finish", "configurator.engine.spec.Finish"),
+    ],
+    ids=["material", "finish"],
+)
+def test_shop_materials_and_finishes_are_the_engines(shop_choices, engine_enum):
+    """The shop offers exactly the materials and finishes the engine can render, each with a
+    label, so a product never names a finish the configurator does not know."""
+    import importlib
+
+    from shop.catalog import models
+
+    module, name = engine_enum.rsplit(".", 1)
+    engine_values = [m.value for m in getattr(importlib.import_module(module), name)]
+    choices = getattr(models, shop_choices)
+    assert list(choices.values) == engine_values
+    assert all(label and label != value for value, label in choices.choices)
+
+
+def test_soft_touch_renders_in_the_engine():
+    """A soft-touch product (the shop sells some) is a finish the engine's spec accepts."""
+    from configurator.engine.spec import Finish
+
+    assert Finish("soft-touch") is Finish.SOFT_TOUCH

@@ -17,9 +17,9 @@ D = Decimal
 
 def test_retail_unit_price_is_the_list_price_at_any_quantity():
     """Retail ignores wholesale tiers: the list price whatever the quantity."""
-    variant = VariantFactory(price=D("19.90"), currency="EUR")
+    variant = VariantFactory(price=D("19.90"))
     PriceTierFactory(variant=variant, min_quantity=10, unit_price=D("15.00"))
-    assert RetailStrategy().unit_price(variant, 500) == Money(D("19.90"), "EUR")
+    assert RetailStrategy().unit_price(variant, 500) == Money(D("19.90"), "USD")
 
 
 @pytest.mark.parametrize(
@@ -87,12 +87,16 @@ def test_annotate_from_price_ignores_inactive_variants(priced_products):
     assert prices["Inactive only"] is None
 
 
-def test_from_price_uses_the_shop_currency(settings, priced_products):
-    """The from-price is labelled in SHOP_CURRENCY, read when asked."""
+def test_every_price_is_in_the_shop_currency(settings, priced_products):
+    """Unit, wholesale and from-prices all speak SHOP_CURRENCY, read when asked: a shop in
+    pounds shows its stored prices as pounds, never a mix of currencies."""
     settings.SHOP_CURRENCY = "GBP"
     strategy = RetailStrategy()
     product = strategy.annotate_from_price(CaseProduct.objects.filter(name="Mid")).get()
+    variant = product.variants.get(price=D("20.00"))
     assert str(strategy.from_price(product)) == "£20.00"
+    assert str(strategy.unit_price(variant)) == "£20.00"
+    assert str(WholesaleStrategy().unit_price(variant, 1)) == "£20.00"
 
 
 def test_money_str():

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from shop.catalog.cache import catalog_revision_bump
 from shop.catalog.models import CaseProduct
-from shop.catalog.pricing import Money, RetailStrategy
+from shop.catalog.pricing import RetailStrategy, shop_money
 from tests.factories import (
     CaseProductFactory,
     FeatureFactory,
@@ -159,24 +159,43 @@ def test_picker_model_only_picks_its_first_colour(client, shop_products):
 @pytest.mark.parametrize(
     ("params", "sku", "notice"),
     [
-        ({"model": "nokia-3310"}, "RUG-IP14-BLU", "isn't made for the phone model 'nokia-3310'"),
-        ({"model": "iphone-15"}, "RUG-IP14-BLU", "isn't made for the phone model 'iphone-15'"),
-        ({"colour": "plaid"}, "RUG-IP14-BLU", "isn't made in the colour 'plaid'"),
+        (
+            {"model": "nokia-3310"},
+            "RUG-IP14-BLU",
+            "The phone model 'nokia-3310' is not offered for this case; showing Apple iPhone 14.",
+        ),
+        (
+            {"model": "iphone-15"},
+            "RUG-IP14-BLU",
+            "The phone model 'iphone-15' is not offered for this case; showing Apple iPhone 14.",
+        ),
+        (
+            {"colour": "plaid"},
+            "RUG-IP14-BLU",
+            "The colour 'plaid' is not offered for this case; showing Blue.",
+        ),
         (
             {"model": "pixel-8", "colour": "clear"},
             "RUG-PX8-BLU",
-            "isn't made in the colour 'clear'",
+            "The colour 'clear' is not offered for this case; showing Blue.",
         ),
         ({"model": "<x>", "colour": "<y>"}, "RUG-IP14-BLU", "'<x>'"),
     ],
 )
-def test_invalid_picker_values_fall_back_with_a_message(client, shop_products, params, sku, notice):
-    """Unknown or unavailable picker choices fall back to a real variant and say why."""
-    response = client.get(shop_products["rugged"].get_absolute_url(), params)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "picker-fragment"])
+def test_invalid_picker_values_fall_back_with_a_notice(
+    client, shop_products, params, sku, notice, htmx
+):
+    """Unknown or unfitting picker choices fall back to a real variant, and the page says
+    so, naming what it shows instead (on the page and in the picker's htmx fragment)."""
+    headers = {"HX-Request": "true", "HX-Target": "purchase"} if htmx else {}
+    response = client.get(shop_products["rugged"].get_absolute_url(), params, headers=headers)
     assert response.status_code == 200
     assert picked(response)[0] == sku
-    assert any(notice in n for n in response.context["selection"].notices)
-    assert "<x>" not in response.content.decode()  # echoed values are escaped
+    body = response.content.decode()
+    notices = re.findall(r'<div class="notice" role="alert">(.*?)</div>', body, re.S)
+    assert len(notices) == 1 and notice in unescape(notices[0])
+    assert "<x>" not in body  # echoed values are escaped
 
 
 def test_known_colour_not_made_for_the_model_names_both(client, shop_products, phones):
@@ -194,7 +213,7 @@ def test_known_colour_not_made_for_the_model_names_both(client, shop_products, p
     response = client.get(url(product, model="iphone-14", colour="clear"))
     assert picked(response)[0] == "RUG-IP14-BLU"
     assert response.context["selection"].notices == [
-        "This case isn't made in Clear for Apple iPhone 14; showing Blue."
+        "Clear is not offered for this case for Apple iPhone 14; showing Blue."
     ]
 
 
@@ -212,7 +231,7 @@ def test_prices_come_from_the_pricing_strategy(client, shop_products, monkeypatc
 
     class HalfPrice(RetailStrategy):
         def unit_price(self, variant, quantity=1):
-            return Money(variant.price / 2, variant.currency)
+            return shop_money(variant.price / 2)
 
     monkeypatch.setattr("shop.catalog.views.strategy_for", lambda request=None: HalfPrice())
     assert picked(client.get(url(shop_products["clear"])))[1] == "$10.00"
@@ -397,3 +416,16 @@ def test_product_query_count_does_not_grow_with_products(catalog_builder):
     # catalog revision, product, variants, features, photos, recommendation ids, cards and
     # card photos (for the recommended and the recently viewed products at once); no session.
     assert large <= 8
+
+
+def test_the_404_page_runs_no_catalog_queries_once_cached(
+    client, shop_products, django_assert_max_num_queries
+):
+    """A flood of unknown addresses costs at most the revision look-up each: the product
+    suggestions on the 404 page are cached under the catalog revision."""
+    client.get("/no-such-page/")
+    for n in range(3):
+        with django_assert_max_num_queries(1):
+            response = client.get(f"/no-such-page-{n}/")
+        assert response.status_code == 404
+        assert "Clear PC Shell" in response.content.decode()

@@ -7,6 +7,10 @@ import logging
 from django import template
 from django.db import DatabaseError
 
+from .. import cache as storefront_cache
+from ..presentation import suggested_cards
+from ..pricing import strategy_for
+
 register = template.Library()
 logger = logging.getLogger(__name__)
 
@@ -15,15 +19,12 @@ logger = logging.getLogger(__name__)
 def suggested_products(context, limit: int = 4) -> list:
     """A few product cards for pages with nothing else to show (the 404 page).
 
-    Two small queries; if the database is unavailable the page still renders, without them.
+    Cached under the catalog revision (one tiny query when cached); if the database is
+    unavailable the page still renders, without them.
     """
-    from ..pricing import strategy_for
-    from ..selectors import some_products
-    from ..views import product_card
-
     strategy = strategy_for(context.get("request"))
     try:
-        return [product_card(p, strategy) for p in some_products(strategy, limit)]
+        return suggested_cards(strategy, storefront_cache.catalog_revision(), limit)
     except DatabaseError:
         logger.warning("No product suggestions on the error page: database error", exc_info=True)
         return []
