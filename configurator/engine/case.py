@@ -84,9 +84,11 @@ def back_outline(device, params: CaseParams) -> RoundedRect:
 def camera_hole(device, params: CaseParams) -> RoundedRect:
     """The hole in the case back for the camera island, in back-outline coordinates.
 
-    The island is grown by `tolerance_mm + camera_clearance_mm` on every side.
+    The island is grown on every side by `tolerance_mm` plus the larger of the material's
+    `camera_clearance_mm` and the clearance the confidence of the camera's numbers asks for
+    (`devices.CLEARANCE_MM`): an estimated island gets the widest hole.
     """
-    grow = params.tolerance_mm + params.camera_clearance_mm
+    grow = params.tolerance_mm + max(params.camera_clearance_mm, device.camera_clearance_mm)
     offset = params.tolerance_mm + params.wall_mm
     cam = device.camera
     return RoundedRect(

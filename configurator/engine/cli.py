@@ -178,7 +178,12 @@ def _cmd_devices(args: argparse.Namespace) -> None:
     for device in builtin_devices().values():
         name = f"{device.brand} {device.name}".strip()
         size = f"{device.width_mm:g} x {device.height_mm:g} x {device.depth_mm:g} mm"
-        print(f"{device.slug:<16} {name:<26} {size}")
+        guessed = [op for op in device.openings if op.confidence == "estimate"]
+        estimated = ["camera"] if device.provenance("camera").confidence == "estimate" else []
+        if guessed:
+            estimated.append(f"{len(guessed)} of {len(device.openings)} openings")
+        fit = f"estimated: {', '.join(estimated)}" if estimated else "no estimated cut-outs"
+        print(f"{device.slug:<16} {name:<26} {size:<26} {fit}")
 
 
 def _cmd_preview(args: argparse.Namespace) -> None:

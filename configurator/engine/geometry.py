@@ -42,6 +42,7 @@ class PrintLayout:
     keepout: RoundedRect
     bleed_mm: float
     safe_mm: float
+    estimated_fit: tuple[str, ...] = ()  # cut-outs placed by estimate (devices.estimated_fit)
 
     @property
     def width_mm(self) -> float:
@@ -117,6 +118,7 @@ def layout_for(device: Device, params: CaseParams) -> PrintLayout:
         keepout=camera_hole(device, params),
         bleed_mm=params.bleed_mm,
         safe_mm=params.safe_mm,
+        estimated_fit=tuple(device.estimated_fit()),
     )
 
 

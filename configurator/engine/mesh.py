@@ -78,6 +78,8 @@ CASE_COLOURS: dict[Material, tuple[int, int, int]] = {
 ROUGHNESS: dict[Material, float] = {Material.TPU: 0.8, Material.PC: 0.35, Material.HYBRID: 0.55}
 
 _CREASE_COS = math.cos(math.radians(35.0))
+MIN_BRIDGE_MM = 2.0
+"""The narrowest strip of side wall left between two cut-outs; closer ones are cut as one."""
 _EPS = 1.0  # how far cutters reach past the faces they cut through (mm)
 
 
@@ -144,21 +146,24 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
     z_mid = z_floor + device.depth_mm / 2
     slots = []
     for op in device.openings:
-        length = op.length_mm + 2 * tol
+        low, high = cut_span(op, tol)
         # centred on the phone's mid-plane; kept 0.2 mm clear of floor and screen plane
         across = min(op.height_mm + 2 * tol, device.depth_mm - 0.4)
         if op.side in ("left", "right"):
-            start = grow + op.offset_mm - tol  # offset runs from the top edge: y grows down
+            start = grow + low  # offset runs from the top edge: y grows down
             axis = "x"
             wall = 0.0 if op.side == "right" else outline.width_mm  # mirrored seen from behind
         else:
             # offset runs from the left edge seen from the front = the right edge from behind
-            start = grow + device.width_mm - op.offset_mm - op.length_mm - tol
+            start = grow + device.width_mm - high
             axis = "y"
             wall = 0.0 if op.side == "top" else outline.height_mm
         slots.append(
-            SlotCut(op, axis, start, start + length, z_mid - across / 2, z_mid + across / 2, wall)
+            SlotCut(
+                op, axis, start, start + high - low, z_mid - across / 2, z_mid + across / 2, wall
+            )
         )
+    slots += _bridges(slots)
     return CaseLayout(
         outline=outline,
         body=body,
@@ -171,6 +176,30 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
         z_cavity_top=z_cavity_top,
         z_top=z_top,
     )
+
+
+def cut_span(opening: Opening, tolerance_mm: float) -> tuple[float, float]:
+    """Where the wall is cut for `opening`, along its edge in the opening's own offsets: the
+    button (or keep-out) grown by the case tolerance and the opening's clearance at each end."""
+    grow = tolerance_mm + opening.clearance
+    return opening.offset_mm - grow, opening.offset_mm + opening.length_mm + grow
+
+
+def _bridges(slots: list[SlotCut]) -> list[SlotCut]:
+    """Cuts that join two slots on one wall left less than MIN_BRIDGE_MM apart: such a sliver
+    of wall cannot be printed and would snap off. The join is as tall as the lower slot."""
+    joins = []
+    for a in slots:
+        for b in slots:
+            gap = b.lo_mm - a.hi_mm
+            if a.face_mm == b.face_mm and a.axis == b.axis and 0 <= gap < MIN_BRIDGE_MM:
+                low = a if a.z_hi_mm - a.z_lo_mm <= b.z_hi_mm - b.z_lo_mm else b
+                # from the middle of one slot to the middle of the next: the join's rounded
+                # ends lie well inside them, not tangent to their ends
+                lo, hi = (a.lo_mm + a.hi_mm) / 2, (b.lo_mm + b.hi_mm) / 2
+                joins.append(SlotCut(low.opening, a.axis, lo, hi, low.z_lo_mm, low.z_hi_mm,
+                                     a.face_mm))  # fmt: skip
+    return joins
 
 
 def rounded_rect_points(rect: RoundedRect, segments: int) -> np.ndarray:
