@@ -55,13 +55,23 @@ UNKNOWN = Provenance("estimate", "no source given")
 
 @dataclass(frozen=True)
 class Camera:
-    """The camera island, seen from the back, origin at the back's top-left corner (mm)."""
+    """The camera, seen from the back, origin at the back's top-left corner (mm).
+
+    style "island": the rectangle is the raised island; the case gets a hole around it.
+    style "bar": a bar across the whole back from bar_y_mm, bar_height_mm tall; the
+    rectangle is the window over the lenses. The case rises over the bar and opens only
+    the window. protrusion_mm: how far the island or bar stands proud of the back.
+    """
 
     x_mm: float
     y_mm: float
     width_mm: float
     height_mm: float
     corner_radius_mm: float
+    style: str = "island"
+    protrusion_mm: float = 0.0
+    bar_y_mm: float = 0.0
+    bar_height_mm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,8 @@ class Device:
 # 20,000 mm phone once needed 6.4 GB, 100,000 openings crashed the mesh library.
 BODY_MM = {"height_mm": (80.0, 200.0), "width_mm": (40.0, 120.0), "depth_mm": (4.0, 25.0)}
 MAX_CORNER_RADIUS_MM = 30.0
+CAMERA_STYLES = ("island", "bar")
+MAX_PROTRUSION_MM = 6.0
 MAX_OPENINGS = 16
 MIN_OPENING_MM = 0.5
 MAX_OPENING_MM = 25.0  # across the wall: the deepest body allowed
@@ -270,13 +282,38 @@ def device_from_dict(data: dict[str, Any]) -> Device:
     if not isinstance(cam, dict):
         raise DeviceError(f"{where}: 'camera' must be an object with x_mm, y_mm, width_mm, ...")
     cw = where + " camera"
+    style = cam.get("style", "island")
+    if style not in CAMERA_STYLES:
+        raise DeviceError(f"{cw}: 'style' must be one of {', '.join(CAMERA_STYLES)}")
+    bar = {}
+    if style == "bar":
+        bar = {
+            "bar_y_mm": _number(cam, "bar_y_mm", cw, maximum=height),
+            "bar_height_mm": _number(cam, "bar_height_mm", cw, minimum=1, maximum=height),
+        }
+    elif "bar_y_mm" in cam or "bar_height_mm" in cam:
+        raise DeviceError(f"{cw}: 'bar_y_mm' and 'bar_height_mm' belong to a \"bar\" camera")
     camera = Camera(
         x_mm=_number(cam, "x_mm", cw, maximum=width),
         y_mm=_number(cam, "y_mm", cw, maximum=height),
         width_mm=_number(cam, "width_mm", cw, minimum=1, maximum=width),
         height_mm=_number(cam, "height_mm", cw, minimum=1, maximum=height),
         corner_radius_mm=_number(cam, "corner_radius_mm", cw, maximum=MAX_CORNER_RADIUS_MM),
+        style=style,
+        protrusion_mm=_number(cam, "protrusion_mm", cw, maximum=MAX_PROTRUSION_MM)
+        if "protrusion_mm" in cam
+        else 0.0,
+        **bar,
     )
+    if style == "bar" and not (
+        radius <= camera.bar_y_mm <= camera.y_mm
+        and camera.y_mm + camera.height_mm
+        <= camera.bar_y_mm + camera.bar_height_mm
+        <= height - radius
+    ):
+        raise DeviceError(
+            f"{where}: the camera bar must hold the window and lie between the rounded corners"
+        )
     if camera.corner_radius_mm * 2 > min(camera.width_mm, camera.height_mm):
         raise DeviceError(f"{where}: the camera's corner_radius_mm is larger than half its width")
     if not _inside_rounded(

@@ -26,9 +26,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from .case import CaseParams, RoundedRect, back_outline, camera_hole
-from .devices import Device
-from .geometry import grow
+from .case import CaseParams, RoundedRect, back_outline, camera_bar, camera_hole
+from .devices import MAX_PROTRUSION_MM, Device
+from .geometry import grow, print_keepout
 
 FRAME_BAND_MM = 3.0
 """How much of the back plate stays beside the walls, beyond the cavity's edge."""
@@ -70,13 +70,16 @@ def frame_manifold(device: Device, params: CaseParams, segments: int = 32) -> ma
 
     solid = mesh.build_manifold(device, params, segments)
     lay = mesh.case_layout(device, params)
-    low, high = -1.0, lay.z_top + 1.0
+    low, high = -(MAX_PROTRUSION_MM + 2.0), lay.z_top + 1.0
     inset = params.wall_mm + params.tolerance_mm + FRAME_BAND_MM
     inner = grow(lay.outline, -inset)
     keep = mesh._prism(lay.outline, low, high, segments)
     if inner.width_mm > 0 and inner.height_mm > 0:
         keep -= mesh._prism(inner, low - 1.0, high + 1.0, segments)
     keep += mesh._prism(grow(lay.camera, CAMERA_RING_MM), low, high, segments)
+    band = camera_bar(device, params)
+    if band is not None:  # the raised roof over a camera bar, whole
+        keep += mesh._prism(band, low, high, segments)
     frame = solid ^ keep
     if frame.status() != manifold3d.Error.NoError or frame.is_empty():
         raise mesh.MeshError(f"building the fit frame for {device.slug} failed")
@@ -133,6 +136,11 @@ def back_pdf(device: Device, params: CaseParams) -> bytes:
     canvas.setLineJoin(1)
     canvas.drawPath(_path(canvas, outline, left, top), stroke=1, fill=0)
     canvas.drawPath(_path(canvas, hole, left, top), stroke=1, fill=0)
+    raised = print_keepout(device, params)
+    if raised != hole:  # a rim or a roof over a bar: dashed, where the back is not flat
+        canvas.setDash(2 * mm, 1 * mm)
+        canvas.drawPath(_path(canvas, raised, left, top), stroke=1, fill=0)
+        canvas.setDash()
     bar_top = top + outline.height_mm + 8.0
     canvas.rect(
         left * mm, (page_h - bar_top - 2.0) * mm, SCALE_BAR_MM * mm, 2.0 * mm, stroke=0, fill=1

@@ -12,7 +12,9 @@ So (x, y) are exactly the coordinates of `case.back_outline()` and `case.camera_
 (origin top-left, y down, seen from behind), the artwork's print coordinates. The frame is
 right-handed (x cross y = z); "x right, y up seen from behind, z toward the screen" would be
 left-handed and print a mirrored case. The back lies on z = 0, so the STL/3MF can go on a
-print bed as they are.
+print bed as they are; only a camera that stands proud of the back plate adds material below
+z = 0 (`case.camera_lip`: a rim around an island; `case.camera_bar`: a roof over a bar,
+full width, with a pocket for the bar and a window over the lenses).
 
 Z levels (see `CaseLayout`): the back plate fills 0..back_mm; the phone lies on the cavity
 floor at z = back_mm, its screen at back_mm + depth_mm; the cavity reaches tolerance_mm
@@ -55,7 +57,15 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from .case import CaseParams, Material, RoundedRect, back_outline, camera_hole
+from .case import (
+    CaseParams,
+    Material,
+    RoundedRect,
+    back_outline,
+    camera_bar,
+    camera_hole,
+    camera_lip,
+)
 from .devices import Device, Opening
 from .glb import GlbBuilder
 
@@ -277,6 +287,28 @@ def build_manifold(
     lay = case_layout(device, params)
     shell = _prism(lay.outline, 0.0, lay.z_top, segments)
     cutters = []
+    z_low = 0.0  # the lowest point of the back: below 0 where it rises over the camera
+    lip = camera_lip(device, params)
+    if lip is not None:
+        rim, z_low = lip[0], -lip[1]
+        shell += _prism(rim, z_low, params.back_mm / 2, segments)
+    band = camera_bar(device, params)
+    if band is not None:
+        # the roof over the bar is as thick as the back plate; the bar sits in a pocket
+        cam, tol = device.camera, params.tolerance_mm
+        z_low = -(cam.protrusion_mm + tol)
+        shell += _prism(band, z_low, params.back_mm / 2, segments)
+        margin = tol + device.camera_clearance_mm
+        pocket = RoundedRect(
+            lay.cavity.x_mm,
+            lay.body.y_mm + cam.bar_y_mm - margin,
+            lay.cavity.width_mm,
+            cam.bar_height_mm + 2 * margin,
+            0.0,
+        )
+        cutters.append(
+            _prism(pocket, lay.z_floor - cam.protrusion_mm - tol, lay.z_floor + 0.5, segments)
+        )
     if lay.lip_opening is None:
         cutters.append(_prism(lay.cavity, lay.z_floor, lay.z_top + _EPS, segments))
     else:
@@ -284,7 +316,7 @@ def build_manifold(
         mid = (lay.z_floor + lay.z_cavity_top) / 2
         cutters.append(_prism(lay.lip_opening, mid, lay.z_top + _EPS, segments))
     cam_top = lay.z_floor + min(0.5, device.depth_mm / 2)
-    cutters.append(_prism(lay.camera, -_EPS, cam_top, segments))
+    cutters.append(_prism(lay.camera, z_low - _EPS, cam_top, segments))
     # deep enough to clear a wall that curves away inside a rounded corner
     reach = params.tolerance_mm + params.wall_mm + device.corner_radius_mm + 1.0
     cutters.extend(_slot_cutter(s, reach, segments) for s in lay.slots)

@@ -28,10 +28,12 @@ from configurator.engine.case import DEFAULTS, CaseParams, back_outline, camera_
 from configurator.engine.devices import (
     CLEARANCE_MM,
     Device,
+    DeviceError,
     builtin_devices,
     device_from_dict,
     get_device,
 )
+from configurator.engine.geometry import layout_for
 from configurator.engine.mesh import (
     MIN_BRIDGE_MM,
     MeshError,
@@ -757,3 +759,71 @@ def test_estimated_cameras_get_the_widest_hole():
     tight = CaseParams(camera_clearance_mm=0.2)
     assert camera_hole(drawn, tight).width_mm == pytest.approx(20 + 2 * (0.15 + 0.5))
     assert camera_hole(drawn, PARAMS).width_mm == pytest.approx(20 + 2 * (0.15 + 1.0))
+
+
+BAR_PHONE = {  # a Pixel-style bar: full width, 2.7 mm proud, the lenses behind a window
+    "slug": "bar-phone", "height_mm": 150.5, "width_mm": 70.8, "depth_mm": 8.9,
+    "corner_radius_mm": 10.6,
+    "camera": {"style": "bar", "x_mm": 8.0, "y_mm": 19.0, "width_mm": 40.0, "height_mm": 11.6,
+               "corner_radius_mm": 5.8, "protrusion_mm": 2.7, "bar_y_mm": 17.0,
+               "bar_height_mm": 15.6},
+    "openings": [{"side": "right", "offset_mm": 40, "length_mm": 12, "height_mm": 4}],
+}  # fmt: skip
+ISLAND_PHONE = ASYMMETRIC | {
+    "slug": "raised-island",
+    "camera": ASYMMETRIC["camera"] | {"protrusion_mm": 2.5},
+}
+
+
+def test_a_camera_bar_gets_a_raised_roof_with_a_window_not_a_hole():
+    """Over a bar camera the back rises by the bar's protrusion: a pocket holds the bar, a
+    roof as thick as the back covers it, and only the window over the lenses is open. The
+    whole raised band is kept out of the print."""
+    d = device_from_dict(BAR_PHONE)
+    mesh = build_case(d, PARAMS, 8)
+    assert mesh.is_volume
+    hole = camera_hole(d, PARAMS)
+    grow = PARAMS.tolerance_mm + PARAMS.wall_mm
+    band_y = grow + 17.0 + 15.6 / 2
+    roof = -(2.7 + PARAMS.tolerance_mm)  # the case's lowest point
+    assert mesh.bounds[0][2] == pytest.approx(roof)
+    beside_window = hole.x_mm + hole.width_mm + 5.0
+    window = [(hole.x_mm + hole.width_mm / 2, band_y, z) for z in (roof + 0.6, 0.6)]
+    assert not material_at(mesh, window).any()
+    assert material_at(mesh, [(beside_window, band_y, roof + 0.6)]).all()  # the roof
+    assert not material_at(mesh, [(beside_window, band_y, 0.0)]).any()  # the pocket
+    assert material_at(mesh, [(beside_window, grow + 40.0, 0.6)]).all()  # the flat back
+    layout = layout_for(d, PARAMS)
+    assert layout.keepout.width_mm == pytest.approx(layout.trim.width_mm)
+
+
+def test_a_protruding_island_gets_a_raised_rim():
+    """An island standing 2.5 mm proud gets a rim 1.2 mm wide rising to 0.3 mm beyond the
+    lenses; the hole through it stays open and the rim is kept out of the print."""
+    d = device_from_dict(ISLAND_PHONE)
+    mesh = build_case(d, PARAMS, 8)
+    assert mesh.is_volume
+    hole = camera_hole(d, PARAMS)
+    low = -(2.5 + 0.3 - PARAMS.back_mm)
+    assert mesh.bounds[0][2] == pytest.approx(low)
+    mid_y = hole.y_mm + hole.height_mm / 2
+    right = hole.x_mm + hole.width_mm
+    assert material_at(mesh, [(right + 0.6, mid_y, low / 2)]).all()
+    assert not material_at(mesh, [(right + 1.8, mid_y, low / 2), (right - 2, mid_y, low / 2)]).any()
+    assert layout_for(d, PARAMS).keepout.width_mm == pytest.approx(hole.width_mm + 2.4)
+
+
+@pytest.mark.parametrize(
+    "camera, message",
+    [
+        ({"style": "dome"}, "'style' must be one of island, bar"),
+        ({"style": "bar", "bar_y_mm": 2.0, "bar_height_mm": 30.0}, "between the rounded corners"),
+        ({"style": "bar", "bar_y_mm": 20.0, "bar_height_mm": 5.0}, "must hold the window"),
+        ({"style": "island"}, "belong to a .bar. camera"),
+        ({"protrusion_mm": 9.0}, "'protrusion_mm' must be 0 to 6"),
+    ],
+)
+def test_camera_styles_are_checked(camera, message):
+    """A camera style, bar placement or protrusion that cannot be built is a DeviceError."""
+    with pytest.raises(DeviceError, match=message):
+        device_from_dict(BAR_PHONE | {"camera": BAR_PHONE["camera"] | camera})
