@@ -4,8 +4,9 @@ Before a production run a maker prints, in minutes:
 
 - `frame.stl` / `frame.3mf`: the case cut down to a thin frame. The side walls keep every
   opening and the lip; of the back only a band of FRAME_BAND_MM beside the walls and a ring
-  of CAMERA_RING_MM around the camera hole remain. The phone snaps in, and every button,
-  port and the camera show whether their cut-out clears them.
+  of CAMERA_RING_MM around the camera hole, tied to the nearer side wall, remain. The
+  phone snaps in, and every button, port and the camera show whether their cut-out clears
+  them.
 - `back.pdf`: the case's back outline at 1:1 on an A4 page, with the camera hole and a
   10 mm scale bar. Printed at actual size (the bar measures 10 mm), cut out and laid on the
   phone's back, the lenses must sit inside the hole.
@@ -76,7 +77,21 @@ def frame_manifold(device: Device, params: CaseParams, segments: int = 32) -> ma
     keep = mesh._prism(lay.outline, low, high, segments)
     if inner.width_mm > 0 and inner.height_mm > 0:
         keep -= mesh._prism(inner, low - 1.0, high + 1.0, segments)
-    keep += mesh._prism(grow(lay.camera, CAMERA_RING_MM), low, high, segments)
+    ring = grow(lay.camera, CAMERA_RING_MM)
+    keep += mesh._prism(ring, low, high, segments)
+    # joined to the nearer side wall, so that the frame stays in one piece
+    if ring.x_mm + ring.width_mm / 2 <= lay.outline.width_mm / 2:
+        x0, x1 = 0.0, ring.x_mm + ring.radius_mm
+    else:
+        x0, x1 = ring.x_mm + ring.width_mm - ring.radius_mm, lay.outline.width_mm
+    tab = RoundedRect(
+        x0,
+        ring.y_mm + ring.radius_mm,
+        x1 - x0,
+        max(ring.height_mm - 2 * ring.radius_mm, 2 * CAMERA_RING_MM),
+        0.0,
+    )
+    keep += mesh._prism(tab, low, high, segments)
     band = camera_bar(device, params)
     if band is not None:  # the raised roof over a camera bar, whole
         keep += mesh._prism(band, low, high, segments)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from configurator.engine import cli
 from configurator.engine.case import DEFAULTS, Material, back_outline, camera_hole
-from configurator.engine.devices import get_device
+from configurator.engine.devices import builtin_devices, get_device
 from configurator.engine.fitcheck import FRAME_BAND_MM, PAGE_MARGIN_MM, back_pdf, frame_manifold
 from tests.tools import tool_missing
 
@@ -165,3 +165,11 @@ def test_fitcheck_refuses_an_out_that_is_a_file(tmp_path, capsys):
     (tmp_path / "f").write_text("x")
     assert cli.main(["fitcheck", "--device", "iphone-13", "--out", str(tmp_path / "f")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("slug", list(builtin_devices()))
+def test_every_frame_is_one_piece(slug):
+    """The camera ring is tied to the side wall: the frame prints as one piece for every
+    built-in phone. (Before, a Galaxy's ring stood apart from the band beside the wall.)"""
+    frame = frame_manifold(get_device(slug), PARAMS, 8)
+    assert len(frame.decompose()) == 1 and frame.volume() > 0
