@@ -84,9 +84,11 @@ def back_outline(device, params: CaseParams) -> RoundedRect:
 def camera_hole(device, params: CaseParams) -> RoundedRect:
     """The hole in the case back for the camera island, in back-outline coordinates.
 
-    The island is grown by `tolerance_mm + camera_clearance_mm` on every side.
+    The island is grown on every side by `tolerance_mm` plus the larger of the material's
+    `camera_clearance_mm` and the clearance the confidence of the camera's numbers asks for
+    (`devices.CLEARANCE_MM`): an estimated island gets the widest hole.
     """
-    grow = params.tolerance_mm + params.camera_clearance_mm
+    grow = params.tolerance_mm + max(params.camera_clearance_mm, device.camera_clearance_mm)
     offset = params.tolerance_mm + params.wall_mm
     cam = device.camera
     return RoundedRect(
@@ -95,4 +97,43 @@ def camera_hole(device, params: CaseParams) -> RoundedRect:
         cam.width_mm + 2 * grow,
         cam.height_mm + 2 * grow,
         cam.corner_radius_mm + grow,
+    )
+
+
+CAMERA_LIP_WALL_MM = 1.2
+"""Width of the raised rim around a protruding camera island."""
+CAMERA_LIP_ABOVE_MM = 0.3
+"""How far the rim, or the roof over a camera bar, stands beyond the lens glass."""
+
+
+def camera_lip(device, params: CaseParams) -> tuple[RoundedRect, float] | None:
+    """The raised rim around an island camera's hole and its height above the case back, or
+    None when the back plate alone already stands CAMERA_LIP_ABOVE_MM beyond the lenses."""
+    cam = device.camera
+    height = cam.protrusion_mm + CAMERA_LIP_ABOVE_MM - params.back_mm
+    if cam.style != "island" or height <= 0:
+        return None
+    hole = camera_hole(device, params)
+    w = CAMERA_LIP_WALL_MM
+    rim = RoundedRect(
+        hole.x_mm - w,
+        hole.y_mm - w,
+        hole.width_mm + 2 * w,
+        hole.height_mm + 2 * w,
+        hole.radius_mm + w,
+    )
+    return rim, height
+
+
+def camera_bar(device, params: CaseParams) -> RoundedRect | None:
+    """For a "bar" camera, the band of the case back that rises over the bar: the full
+    outline width, the bar grown by tolerance, clearance and wall. None for an island."""
+    cam = device.camera
+    if cam.style != "bar":
+        return None
+    outline = back_outline(device, params)
+    grow = params.tolerance_mm + params.wall_mm
+    margin = params.tolerance_mm + device.camera_clearance_mm + params.wall_mm
+    return RoundedRect(
+        0.0, grow + cam.bar_y_mm - margin, outline.width_mm, cam.bar_height_mm + 2 * margin, 0.0
     )

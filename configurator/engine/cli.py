@@ -5,6 +5,7 @@
     print     --device SLUG --artwork FILE [--spec FILE] [--dpi N] --out DIR
     mesh      --device SLUG [--artwork FILE] [--spec FILE] --out DIR
     preflight --device SLUG --artwork FILE [--spec FILE]
+    fitcheck  --device SLUG [--material tpu|pc|hybrid] --out DIR
 
 `--device` takes a built-in slug or a JSON file describing a device. Without `--spec` the
 artwork covers the back, centred, on a TPU case. The command line has one artwork file:
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = design("mesh", "write case.stl, case.3mf and case.glb", False)
     sub.add_argument("--out", required=True, type=Path, help="output directory")
     design("preflight", "print the preflight report as JSON", True)
+    sub = commands.add_parser(
+        "fitcheck", help="write frame.stl, frame.3mf and back.pdf: a quick fit test print"
+    )
+    sub.add_argument("--device", required=True, help="device slug or JSON file")
+    sub.add_argument("--material", default="tpu", choices=[str(m) for m in Material])
+    sub.add_argument("--out", required=True, type=Path, help="output directory")
     return parser
 
 
@@ -178,7 +185,12 @@ def _cmd_devices(args: argparse.Namespace) -> None:
     for device in builtin_devices().values():
         name = f"{device.brand} {device.name}".strip()
         size = f"{device.width_mm:g} x {device.height_mm:g} x {device.depth_mm:g} mm"
-        print(f"{device.slug:<16} {name:<26} {size}")
+        guessed = [op for op in device.openings if op.confidence == "estimate"]
+        estimated = ["camera"] if device.provenance("camera").confidence == "estimate" else []
+        if guessed:
+            estimated.append(f"{len(guessed)} of {len(device.openings)} openings")
+        fit = f"estimated: {', '.join(estimated)}" if estimated else "no estimated cut-outs"
+        print(f"{device.slug:<16} {name:<26} {size:<26} {fit}")
 
 
 def _cmd_preview(args: argparse.Namespace) -> None:
@@ -244,12 +256,27 @@ def _cmd_mesh(args: argparse.Namespace) -> None:
         raise BadInput(f"cannot build this case: {exc}") from exc
 
 
+def _cmd_fitcheck(args: argparse.Namespace) -> None:
+    _output_dir(args.out)
+    device = get_device(args.device)
+    # Imported here: the mesh stack (trimesh, manifold3d) is only needed by this command.
+    from . import fitcheck, mesh
+
+    try:
+        files = fitcheck.fit_files(device, DEFAULTS[Material(args.material)], segments=32)
+    except mesh.MeshError as exc:
+        raise BadInput(f"cannot build the fit frame: {exc}") from exc
+    with _writing(args.out):
+        files.write(args.out)
+
+
 COMMANDS = {
     "devices": _cmd_devices,
     "preview": _cmd_preview,
     "print": _cmd_print,
     "mesh": _cmd_mesh,
     "preflight": _cmd_preflight,
+    "fitcheck": _cmd_fitcheck,
 }
 
 

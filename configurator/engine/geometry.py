@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .case import CaseParams, RoundedRect, back_outline, camera_hole
+from .case import CaseParams, RoundedRect, back_outline, camera_bar, camera_hole, camera_lip
 from .devices import Device
 
 MM_PER_INCH = 25.4
@@ -42,6 +42,7 @@ class PrintLayout:
     keepout: RoundedRect
     bleed_mm: float
     safe_mm: float
+    estimated_fit: tuple[str, ...] = ()  # cut-outs placed by estimate (devices.estimated_fit)
 
     @property
     def width_mm(self) -> float:
@@ -107,6 +108,16 @@ def grow(rect: RoundedRect, by_mm: float) -> RoundedRect:
     )
 
 
+def print_keepout(device: Device, params: CaseParams) -> RoundedRect:
+    """Where the back is not flat and printable: the camera hole, or the raised rim around
+    it, or the whole band that rises over a camera bar."""
+    band = camera_bar(device, params)
+    if band is not None:
+        return band
+    lip = camera_lip(device, params)
+    return lip[0] if lip is not None else camera_hole(device, params)
+
+
 def layout_for(device: Device, params: CaseParams) -> PrintLayout:
     """The trim line, bleed, safe zone and camera keep-out of `device` in a case `params`."""
     trim = back_outline(device, params)
@@ -114,9 +125,10 @@ def layout_for(device: Device, params: CaseParams) -> PrintLayout:
         trim=trim,
         bleed=grow(trim, params.bleed_mm),
         safe=grow(trim, -params.safe_mm),
-        keepout=camera_hole(device, params),
+        keepout=print_keepout(device, params),
         bleed_mm=params.bleed_mm,
         safe_mm=params.safe_mm,
+        estimated_fit=tuple(device.estimated_fit()),
     )
 
 

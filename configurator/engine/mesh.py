@@ -12,7 +12,9 @@ So (x, y) are exactly the coordinates of `case.back_outline()` and `case.camera_
 (origin top-left, y down, seen from behind), the artwork's print coordinates. The frame is
 right-handed (x cross y = z); "x right, y up seen from behind, z toward the screen" would be
 left-handed and print a mirrored case. The back lies on z = 0, so the STL/3MF can go on a
-print bed as they are.
+print bed as they are; only a camera that stands proud of the back plate adds material below
+z = 0 (`case.camera_lip`: a rim around an island; `case.camera_bar`: a roof over a bar,
+full width, with a pocket for the bar and a window over the lenses).
 
 Z levels (see `CaseLayout`): the back plate fills 0..back_mm; the phone lies on the cavity
 floor at z = back_mm, its screen at back_mm + depth_mm; the cavity reaches tolerance_mm
@@ -55,7 +57,15 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from .case import CaseParams, Material, RoundedRect, back_outline, camera_hole
+from .case import (
+    CaseParams,
+    Material,
+    RoundedRect,
+    back_outline,
+    camera_bar,
+    camera_hole,
+    camera_lip,
+)
 from .devices import Device, Opening
 from .glb import GlbBuilder
 
@@ -78,6 +88,8 @@ CASE_COLOURS: dict[Material, tuple[int, int, int]] = {
 ROUGHNESS: dict[Material, float] = {Material.TPU: 0.8, Material.PC: 0.35, Material.HYBRID: 0.55}
 
 _CREASE_COS = math.cos(math.radians(35.0))
+MIN_BRIDGE_MM = 2.0
+"""The narrowest strip of side wall left between two cut-outs; closer ones are cut as one."""
 _EPS = 1.0  # how far cutters reach past the faces they cut through (mm)
 
 
@@ -144,21 +156,24 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
     z_mid = z_floor + device.depth_mm / 2
     slots = []
     for op in device.openings:
-        length = op.length_mm + 2 * tol
+        low, high = cut_span(op, tol)
         # centred on the phone's mid-plane; kept 0.2 mm clear of floor and screen plane
         across = min(op.height_mm + 2 * tol, device.depth_mm - 0.4)
         if op.side in ("left", "right"):
-            start = grow + op.offset_mm - tol  # offset runs from the top edge: y grows down
+            start = grow + low  # offset runs from the top edge: y grows down
             axis = "x"
             wall = 0.0 if op.side == "right" else outline.width_mm  # mirrored seen from behind
         else:
             # offset runs from the left edge seen from the front = the right edge from behind
-            start = grow + device.width_mm - op.offset_mm - op.length_mm - tol
+            start = grow + device.width_mm - high
             axis = "y"
             wall = 0.0 if op.side == "top" else outline.height_mm
         slots.append(
-            SlotCut(op, axis, start, start + length, z_mid - across / 2, z_mid + across / 2, wall)
+            SlotCut(
+                op, axis, start, start + high - low, z_mid - across / 2, z_mid + across / 2, wall
+            )
         )
+    slots += _bridges(slots)
     return CaseLayout(
         outline=outline,
         body=body,
@@ -171,6 +186,30 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
         z_cavity_top=z_cavity_top,
         z_top=z_top,
     )
+
+
+def cut_span(opening: Opening, tolerance_mm: float) -> tuple[float, float]:
+    """Where the wall is cut for `opening`, along its edge in the opening's own offsets: the
+    button (or keep-out) grown by the case tolerance and the opening's clearance at each end."""
+    grow = tolerance_mm + opening.clearance
+    return opening.offset_mm - grow, opening.offset_mm + opening.length_mm + grow
+
+
+def _bridges(slots: list[SlotCut]) -> list[SlotCut]:
+    """Cuts that join two slots on one wall left less than MIN_BRIDGE_MM apart: such a sliver
+    of wall cannot be printed and would snap off. The join is as tall as the lower slot."""
+    joins = []
+    for a in slots:
+        for b in slots:
+            gap = b.lo_mm - a.hi_mm
+            if a.face_mm == b.face_mm and a.axis == b.axis and 0 <= gap < MIN_BRIDGE_MM:
+                low = a if a.z_hi_mm - a.z_lo_mm <= b.z_hi_mm - b.z_lo_mm else b
+                # from the middle of one slot to the middle of the next: the join's rounded
+                # ends lie well inside them, not tangent to their ends
+                lo, hi = (a.lo_mm + a.hi_mm) / 2, (b.lo_mm + b.hi_mm) / 2
+                joins.append(SlotCut(low.opening, a.axis, lo, hi, low.z_lo_mm, low.z_hi_mm,
+                                     a.face_mm))  # fmt: skip
+    return joins
 
 
 def rounded_rect_points(rect: RoundedRect, segments: int) -> np.ndarray:
@@ -248,6 +287,28 @@ def build_manifold(
     lay = case_layout(device, params)
     shell = _prism(lay.outline, 0.0, lay.z_top, segments)
     cutters = []
+    z_low = 0.0  # the lowest point of the back: below 0 where it rises over the camera
+    lip = camera_lip(device, params)
+    if lip is not None:
+        rim, z_low = lip[0], -lip[1]
+        shell += _prism(rim, z_low, params.back_mm / 2, segments)
+    band = camera_bar(device, params)
+    if band is not None:
+        # the roof over the bar is as thick as the back plate; the bar sits in a pocket
+        cam, tol = device.camera, params.tolerance_mm
+        z_low = -(cam.protrusion_mm + tol)
+        shell += _prism(band, z_low, params.back_mm / 2, segments)
+        margin = tol + device.camera_clearance_mm
+        pocket = RoundedRect(
+            lay.cavity.x_mm,
+            lay.body.y_mm + cam.bar_y_mm - margin,
+            lay.cavity.width_mm,
+            cam.bar_height_mm + 2 * margin,
+            0.0,
+        )
+        cutters.append(
+            _prism(pocket, lay.z_floor - cam.protrusion_mm - tol, lay.z_floor + 0.5, segments)
+        )
     if lay.lip_opening is None:
         cutters.append(_prism(lay.cavity, lay.z_floor, lay.z_top + _EPS, segments))
     else:
@@ -255,7 +316,7 @@ def build_manifold(
         mid = (lay.z_floor + lay.z_cavity_top) / 2
         cutters.append(_prism(lay.lip_opening, mid, lay.z_top + _EPS, segments))
     cam_top = lay.z_floor + min(0.5, device.depth_mm / 2)
-    cutters.append(_prism(lay.camera, -_EPS, cam_top, segments))
+    cutters.append(_prism(lay.camera, z_low - _EPS, cam_top, segments))
     # deep enough to clear a wall that curves away inside a rounded corner
     reach = params.tolerance_mm + params.wall_mm + device.corner_radius_mm + 1.0
     cutters.extend(_slot_cutter(s, reach, segments) for s in lay.slots)

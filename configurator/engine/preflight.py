@@ -7,7 +7,9 @@ Checks, per layer and for the whole design:
   inside the camera keep-out (never printed). A layer that fills the whole back is a
   background and expected to run to the edges, so for it these are only "info";
 - how much of the printable back no layer covers (it shows the background colour or the
-  bare case).
+  bare case);
+- for production, which cut-outs of the phone model are placed by estimate (camera,
+  buttons, ports): they get the widest clearance, and a fit test print is advised.
 
 Area checks rasterize each layer's alpha at PX_PER_MM (4 px/mm, ~100 DPI): 0.25 mm is far
 finer than any of the thresholds and it keeps a preflight at about 15 ms.
@@ -215,6 +217,16 @@ def preflight(
                 "info" if spec.background else "warning",
                 "empty_area",
                 f"{empty:.0f}% of the back has no design and will show {shows}.",
+            )
+        )
+    if layout.estimated_fit:
+        issues.append(
+            Issue(
+                "info",
+                "estimated_fit",
+                "Estimated positions, cut with extra clearance (check with a fit test): "
+                + ", ".join(layout.estimated_fit)
+                + ".",
             )
         )
     return PreflightReport(

@@ -61,7 +61,7 @@ def files(tmp_path: Path) -> Path:
 
 
 def test_devices_lists_every_builtin_phone_with_its_size(tmp_path):
-    """One line per built-in device: slug, name and body size in mm."""
+    """One line per built-in device: slug, name, body size in mm and its estimated cut-outs."""
     done = run("devices", cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""
     lines = done.stdout.strip().splitlines()
@@ -69,6 +69,9 @@ def test_devices_lists_every_builtin_phone_with_its_size(tmp_path):
     for line, device in zip(lines, builtin_devices().values(), strict=True):
         assert line.startswith(device.slug) and device.name in line
         assert f"{device.width_mm:g} x {device.height_mm:g} x {device.depth_mm:g} mm" in line
+        # every built-in camera island is an estimate: the listing says so
+        assert line.endswith(f"estimated: camera, {len(device.openings)} of "
+                             f"{len(device.openings)} openings")  # fmt: skip
 
 
 @pytest.mark.parametrize("name, fmt", [("p.webp", "WEBP"), ("p.png", "PNG"), ("sub/p.jpg", "JPEG")])

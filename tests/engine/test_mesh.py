@@ -25,10 +25,20 @@ import trimesh
 from PIL import Image
 
 from configurator.engine.case import DEFAULTS, CaseParams, back_outline, camera_hole
-from configurator.engine.devices import Device, builtin_devices, device_from_dict, get_device
+from configurator.engine.devices import (
+    CLEARANCE_MM,
+    Device,
+    DeviceError,
+    builtin_devices,
+    device_from_dict,
+    get_device,
+)
+from configurator.engine.geometry import layout_for
 from configurator.engine.mesh import (
+    MIN_BRIDGE_MM,
     MeshError,
     build_case,
+    case_layout,
     export_3mf,
     export_case,
     export_glb,
@@ -247,15 +257,30 @@ def wall_point(d: Device, side: str, t: float, z: float) -> tuple[float, float, 
     return (x_left_edge + right[0] * t, y, z)
 
 
+def cut_spans(d: Device, side: str) -> list[tuple[float, float]]:
+    """Where a side wall is open (device offsets): every opening grown by the tolerance and
+    its clearance at each end, and cut-outs left under MIN_BRIDGE_MM apart joined."""
+    tol = PARAMS.tolerance_mm
+    spans = sorted(
+        (o.offset_mm - tol - o.clearance, o.offset_mm + o.length_mm + tol + o.clearance)
+        for o in d.openings
+        if o.side == side
+    )
+    merged: list[tuple[float, float]] = []
+    for lo, hi in spans:
+        if merged and lo - merged[-1][1] < MIN_BRIDGE_MM:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 def _side_samples(d: Device, side: str):
     """Points in the middle of one side wall at the phone's mid-plane, with expected air."""
-    tol = PARAMS.tolerance_mm
     edge = d.height_mm if side in ("left", "right") else d.width_mm
     r = d.corner_radius_mm
     ts = np.arange(r + 0.5, edge - r - 0.5, 0.5)  # the straight part only
-    spans = [
-        (o.offset_mm - tol, o.offset_mm + o.length_mm + tol) for o in d.openings if o.side == side
-    ]
+    spans = cut_spans(d, side)
     ends = [end for span in spans for end in span]
     near = np.array([min((abs(t - e) for e in ends), default=9.0) for t in ts])
     ts = ts[near > 0.3]
@@ -313,22 +338,25 @@ def test_openings_span_their_height_across_the_mid_plane(slug):
     for opening in d.openings:
         half = min(opening.height_mm / 2 + tol, d.depth_mm / 2 - 0.2)
         along = opening.offset_mm + opening.length_mm / 2
+        lo, hi = (
+            opening.offset_mm - tol - opening.clearance,
+            opening.offset_mm + opening.length_mm + tol + opening.clearance,
+        )
         others = [o for o in d.openings if o.side == opening.side and o is not opening]
         assert not any(o.offset_mm - tol < along < o.offset_mm + o.length_mm + tol for o in others)
         open_z = [mid - 0.9 * half, mid, mid + 0.9 * half]
         shut_z = [mid - half - 0.3, mid + half + 0.3]
         air = [wall_point(d, opening.side, along, z) for z in open_z]
         solid = [wall_point(d, opening.side, along, z) for z in shut_z]
-        # grown by the tolerance at both ends and across: open there, closed just beyond
-        for t in (opening.offset_mm - tol / 2, opening.offset_mm + opening.length_mm + tol / 2):
+        # grown by tolerance + clearance at both ends, by the tolerance across: open there,
+        # closed just beyond unless another cut-out (or a join) continues
+        for t in (lo + tol / 2, hi - tol / 2):
             air.append(wall_point(d, opening.side, t, mid))
         if half < d.depth_mm / 2 - 0.2:  # not clamped to the phone's thickness
             air.append(wall_point(d, opening.side, along, mid + half - tol / 2))
-        for t in (opening.offset_mm - tol - 0.3, opening.offset_mm + opening.length_mm + tol + 0.3):
-            if not any(
-                o.offset_mm - tol - 0.3 <= t <= o.offset_mm + o.length_mm + tol + 0.3
-                for o in others
-            ):
+        spans = cut_spans(d, opening.side)
+        for t in (lo - 0.3, hi + 0.3):
+            if not any(a - 0.3 <= t <= b + 0.3 for a, b in spans):
                 solid.append(wall_point(d, opening.side, t, mid))
         assert not material_at(mesh, air).any(), opening
         assert material_at(mesh, solid).all(), opening
@@ -640,3 +668,162 @@ def test_export_case_writes_three_files(tmp_path):
     assert set(paths) == {"stl", "3mf", "glb"}
     assert trimesh.load(paths["stl"]).is_volume
     assert paths["glb"].read_bytes()[:4] == b"glTF"
+
+
+# Physical spans (mm from the top, or from the left seen from the front for the bottom) of
+# buttons, grilles and plug keep-outs in public drawings and mock-ups. Where the built-in
+# device is another model, the span is a stand-in: the case must leave it open anyway.
+P13 = "idcrook/psychic-winner iphone_13_pro_mockup/iPhone_13_Pro_Mockup.scad @006b745 (ADG R15)"
+P15 = "idcrook/psychic-winner iphone_15_pro_max_mockup/iPhone_15_Pro_Max_Mockup.scad @d899317"
+P6 = "idcrook/psychic-winner iphone_6plus_mount_family/files/iPhone_6_and_6_Plus_Mockups.scad"
+IPHONE_13_PRO = {  # P13: *_center__from_top +- half height; bottom row edges, keep-out
+    "side button": (43.48, 61.58),
+    "ring/silent switch": (29.32, 35.12),
+    "volume up": (39.73, 51.33),
+    "volume down": (53.73, 65.33),  # volume_down_center__from_top 59.53 (not the old 59.93)
+    "microphone grille": (19.14, 25.18),
+    "Lightning port": (28.94, 42.59),  # lightning keep-out 13.65 wide around 35.765
+    "speaker grille": (46.34, 56.89),  # 5 holes: the old centred slot covered two of them
+}
+IPHONE_15_PRO_MAX = {  # P15
+    "side button": (47.32, 65.02),  # 3.64 mm lower than the 13 Pro's
+    "action button": (28.65, 34.69),
+    "volume up": (39.62, 50.82),
+    "volume down": (53.82, 65.02),
+}
+IPHONE_6 = {  # P6, *_from_top .. + height (a leaked schematic of the iPhone 6)
+    "side button": (31.0, 41.0),
+    "ring/silent switch": (17.0, 22.7),
+    "volume up": (31.0, 39.7),
+    "volume down": (42.0, 50.7),
+}
+IPHONE_6_PLUS = {  # P6
+    "side button": (31.0, 41.0),
+    "ring/silent switch": (18.4, 24.1),
+    "volume up": (31.0, 41.0),
+    "volume down": (43.8, 53.8),
+}
+REFERENCE_SPANS = {
+    "iphone-7": IPHONE_6,
+    "iphone-8": IPHONE_6,
+    "iphone-se-2020": IPHONE_6,
+    "iphone-8-plus": IPHONE_6_PLUS,
+    "iphone-12": IPHONE_13_PRO,
+    "iphone-13": IPHONE_13_PRO,
+    "iphone-14": IPHONE_13_PRO,
+    "iphone-15": {k: v for k, v in IPHONE_15_PRO_MAX.items() if k != "action button"},
+    "iphone-15-pro": IPHONE_15_PRO_MAX,
+}
+
+
+@pytest.mark.parametrize("slug", list(REFERENCE_SPANS))
+def test_no_button_in_a_reference_drawing_is_covered(slug):
+    """Along every button, grille and plug keep-out the public references give, plus the
+    0.5 mm a drawing's numbers are cut with, the case wall is open at the mid-plane. (The old
+    table covered 2.4 mm of the 15 Pro's side button and two of the 13's speaker holes.)"""
+    d = get_device(slug)
+    mesh = case(slug, segments=8)
+    z = PARAMS.back_mm + d.depth_mm / 2
+    by_name = {o.name: o for o in d.openings}
+    for name, (lo, hi) in REFERENCE_SPANS[slug].items():
+        opening = by_name[name]
+        ts = np.linspace(lo - CLEARANCE_MM["drawing"], hi + CLEARANCE_MM["drawing"], 40)
+        air = ~material_at(mesh, [wall_point(d, opening.side, t, z) for t in ts])
+        assert air.all(), (name, ts[~air])
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_cut_out_is_shorter_than_its_span_plus_twice_its_clearance(slug):
+    """Every slot runs past its button by the tolerance and the clearance of its confidence
+    at both ends (1.5 mm for an estimate), so a guessed position errs toward open."""
+    d = get_device(slug)
+    lay = case_layout(d, PARAMS)
+    for opening in d.openings:
+        slot = next(s for s in lay.slots if s.opening is opening)
+        assert opening.clearance == CLEARANCE_MM[opening.confidence] >= 0
+        need = opening.length_mm + 2 * (PARAMS.tolerance_mm + opening.clearance)
+        assert slot.hi_mm - slot.lo_mm == pytest.approx(need), opening.name
+
+
+def test_estimated_cameras_get_the_widest_hole():
+    """The camera hole grows by tolerance + 1.5 mm around an estimated island (the 8 Plus
+    hole now clears its island by 1.5 mm, not 0.15), 0.5 mm for a drawn one unless the
+    material asks for more."""
+    d = get_device("iphone-8-plus")
+    hole = camera_hole(d, PARAMS)
+    grow = PARAMS.tolerance_mm + PARAMS.wall_mm
+    assert hole.x_mm == pytest.approx(grow + d.camera.x_mm - PARAMS.tolerance_mm - 1.5)
+    drawn = device_from_dict(
+        ASYMMETRIC | {"sources": {"camera": {"confidence": "drawing", "source": "a drawing"}}}
+    )
+    tight = CaseParams(camera_clearance_mm=0.2)
+    assert camera_hole(drawn, tight).width_mm == pytest.approx(20 + 2 * (0.15 + 0.5))
+    assert camera_hole(drawn, PARAMS).width_mm == pytest.approx(20 + 2 * (0.15 + 1.0))
+
+
+BAR_PHONE = {  # a Pixel-style bar: full width, 2.7 mm proud, the lenses behind a window
+    "slug": "bar-phone", "height_mm": 150.5, "width_mm": 70.8, "depth_mm": 8.9,
+    "corner_radius_mm": 10.6,
+    "camera": {"style": "bar", "x_mm": 8.0, "y_mm": 19.0, "width_mm": 40.0, "height_mm": 11.6,
+               "corner_radius_mm": 5.8, "protrusion_mm": 2.7, "bar_y_mm": 17.0,
+               "bar_height_mm": 15.6},
+    "openings": [{"side": "right", "offset_mm": 40, "length_mm": 12, "height_mm": 4}],
+}  # fmt: skip
+ISLAND_PHONE = ASYMMETRIC | {
+    "slug": "raised-island",
+    "camera": ASYMMETRIC["camera"] | {"protrusion_mm": 2.5},
+}
+
+
+def test_a_camera_bar_gets_a_raised_roof_with_a_window_not_a_hole():
+    """Over a bar camera the back rises by the bar's protrusion: a pocket holds the bar, a
+    roof as thick as the back covers it, and only the window over the lenses is open. The
+    whole raised band is kept out of the print."""
+    d = device_from_dict(BAR_PHONE)
+    mesh = build_case(d, PARAMS, 8)
+    assert mesh.is_volume
+    hole = camera_hole(d, PARAMS)
+    grow = PARAMS.tolerance_mm + PARAMS.wall_mm
+    band_y = grow + 17.0 + 15.6 / 2
+    roof = -(2.7 + PARAMS.tolerance_mm)  # the case's lowest point
+    assert mesh.bounds[0][2] == pytest.approx(roof)
+    beside_window = hole.x_mm + hole.width_mm + 5.0
+    window = [(hole.x_mm + hole.width_mm / 2, band_y, z) for z in (roof + 0.6, 0.6)]
+    assert not material_at(mesh, window).any()
+    assert material_at(mesh, [(beside_window, band_y, roof + 0.6)]).all()  # the roof
+    assert not material_at(mesh, [(beside_window, band_y, 0.0)]).any()  # the pocket
+    assert material_at(mesh, [(beside_window, grow + 40.0, 0.6)]).all()  # the flat back
+    layout = layout_for(d, PARAMS)
+    assert layout.keepout.width_mm == pytest.approx(layout.trim.width_mm)
+
+
+def test_a_protruding_island_gets_a_raised_rim():
+    """An island standing 2.5 mm proud gets a rim 1.2 mm wide rising to 0.3 mm beyond the
+    lenses; the hole through it stays open and the rim is kept out of the print."""
+    d = device_from_dict(ISLAND_PHONE)
+    mesh = build_case(d, PARAMS, 8)
+    assert mesh.is_volume
+    hole = camera_hole(d, PARAMS)
+    low = -(2.5 + 0.3 - PARAMS.back_mm)
+    assert mesh.bounds[0][2] == pytest.approx(low)
+    mid_y = hole.y_mm + hole.height_mm / 2
+    right = hole.x_mm + hole.width_mm
+    assert material_at(mesh, [(right + 0.6, mid_y, low / 2)]).all()
+    assert not material_at(mesh, [(right + 1.8, mid_y, low / 2), (right - 2, mid_y, low / 2)]).any()
+    assert layout_for(d, PARAMS).keepout.width_mm == pytest.approx(hole.width_mm + 2.4)
+
+
+@pytest.mark.parametrize(
+    "camera, message",
+    [
+        ({"style": "dome"}, "'style' must be one of island, bar"),
+        ({"style": "bar", "bar_y_mm": 2.0, "bar_height_mm": 30.0}, "between the rounded corners"),
+        ({"style": "bar", "bar_y_mm": 20.0, "bar_height_mm": 5.0}, "must hold the window"),
+        ({"style": "island"}, "belong to a .bar. camera"),
+        ({"protrusion_mm": 9.0}, "'protrusion_mm' must be 0 to 6"),
+    ],
+)
+def test_camera_styles_are_checked(camera, message):
+    """A camera style, bar placement or protrusion that cannot be built is a DeviceError."""
+    with pytest.raises(DeviceError, match=message):
+        device_from_dict(BAR_PHONE | {"camera": BAR_PHONE["camera"] | camera})

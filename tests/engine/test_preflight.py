@@ -9,7 +9,7 @@ import pytest
 from configurator.engine import compose
 from configurator.engine.artwork import load_artwork
 from configurator.engine.case import DEFAULTS, Material
-from configurator.engine.devices import get_device
+from configurator.engine.devices import device_from_dict, get_device
 from configurator.engine.geometry import layout_for
 from configurator.engine.preflight import preflight
 from configurator.engine.spec import DesignSpec, ImageLayer, TextLayer, cover
@@ -128,3 +128,22 @@ def test_report_is_plain_json_with_artwork_warnings():
     assert data["ok"] is False  # 32 px across 80 mm
     assert any(i["code"] == "artwork" and "first frame" in i["message"] for i in data["issues"])
     assert {"effective_dpi", "outside_safe_percent", "in_keepout_percent"} <= set(data["layers"][0])
+
+
+def test_estimated_cut_outs_are_named_for_production():
+    """A phone whose camera or buttons are placed by estimate gets an info naming them; a
+    phone whose every cut-out comes from a drawing gets none."""
+    spec = DesignSpec(layers=(TextLayer("hi", *CENTRE),))
+    found = [i for i in preflight(spec, {}, LAYOUT).issues if i.code == "estimated_fit"]
+    assert len(found) == 1 and found[0].level == "info"
+    assert "camera" in found[0].message and "side button" in found[0].message
+    drawn = {"confidence": "drawing", "source": "a named drawing"}
+    data = {
+        "slug": "drawn", "height_mm": 150, "width_mm": 72, "depth_mm": 8, "corner_radius_mm": 9,
+        "camera": {"x_mm": 6, "y_mm": 6, "width_mm": 20, "height_mm": 20, "corner_radius_mm": 5},
+        "openings": [{"side": "right", "offset_mm": 30, "length_mm": 10, "height_mm": 3,
+                      "confidence": "drawing", "source": "a named drawing"}],
+        "sources": {"camera": drawn},
+    }  # fmt: skip
+    layout = layout_for(device_from_dict(data), DEFAULTS[Material.TPU])
+    assert "estimated_fit" not in {i.code for i in preflight(spec, {}, layout).issues}

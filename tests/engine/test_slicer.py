@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from configurator.engine.case import CaseParams
-from configurator.engine.devices import get_device
+from configurator.engine.devices import device_from_dict, get_device
 from configurator.engine.mesh import build_case, export_stl
 from tests.tools import needs, tool_missing
 
@@ -15,13 +15,18 @@ SLICER = shutil.which("prusa-slicer")
 
 
 @needs(SLICER, "prusa-slicer (Debian package) is not installed")
-@pytest.mark.parametrize("slug", ["iphone-15-pro", "pixel-8"])
+@pytest.mark.parametrize("slug", ["iphone-15-pro", "pixel-8", "bar-phone", "raised-island"])
 def test_stl_slices_as_is(tmp_path, slug):
-    """PrusaSlicer reads the case STL as one manifold part and slices it into G-code."""
+    """PrusaSlicer reads the case STL as one manifold part and slices it into G-code, also
+    with a raised roof over a camera bar or a rim around a protruding island."""
     if SLICER is None:
         tool_missing("prusa-slicer (Debian package) is not installed")
+    from .test_mesh import BAR_PHONE, ISLAND_PHONE
+
+    custom = {"bar-phone": BAR_PHONE, "raised-island": ISLAND_PHONE}
+    device = device_from_dict(custom[slug]) if slug in custom else get_device(slug)
     stl = tmp_path / "case.stl"
-    stl.write_bytes(export_stl(build_case(get_device(slug), CaseParams())))
+    stl.write_bytes(export_stl(build_case(device, CaseParams())))
     info = subprocess.run([SLICER, "--info", str(stl)], capture_output=True, text=True, timeout=120)
     assert "manifold = yes" in info.stdout, info.stdout + info.stderr
     assert re.search(r"number_of_parts =\s+1\n", info.stdout), info.stdout
