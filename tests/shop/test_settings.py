@@ -192,3 +192,15 @@ def test_engine_stays_free_of_django():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KEPT" in result.stdout
+
+
+def test_migrate_makes_the_sqlite_folder_it_needs(tmp_path):
+    """`manage.py migrate` on a SQLite file in a folder that does not exist yet (var/ in a
+    fresh clone) makes the folder at start-up and migrates, instead of failing."""
+    database = tmp_path / "not-yet" / "shop.sqlite3"
+    result = manage(
+        "migrate", "--noinput", SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{database}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert database.is_file()

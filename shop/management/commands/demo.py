@@ -1,9 +1,7 @@
 """Run the store with the demo catalog: migrate, seed, serve."""
 
 import re
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.runserver import naiveip_re
@@ -36,10 +34,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, **options):
         site = site_address(addrport)
-        database = settings.DATABASES["default"]
-        if database["ENGINE"] == "django.db.backends.sqlite3":
-            # SQLite creates the file but not its folder (var/ in a fresh clone).
-            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         self.stdout.write("[1/3] Applying database migrations ...")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("[2/3] Loading the demo catalog ...")
