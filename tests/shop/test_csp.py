@@ -68,7 +68,13 @@ def test_api_docs_use_no_inline_script(client):
 def test_a_policy_violation_fails_a_browser_test():
     """A browser test whose page runs an inline script fails, though it asserts nothing
     about the policy (tests/shop/csp_selftest.py, run in its own pytest)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    # Its own database (SQLite in memory): sharing DATABASE_URL, the inner run would create
+    # and drop the very test database this run is using.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_XDIST") and k != "DATABASE_URL"
+    }
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/shop/csp_selftest.py"],
         cwd=ROOT,
