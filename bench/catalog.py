@@ -76,8 +76,9 @@ def load_with_wrk(url: str, seconds: int, connections: int) -> dict:
         raise SystemExit(f"{url} answered {errors.group(1)} error responses under load")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": parse_wrk_duration(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99": parse_wrk_duration(re.search(r"99%\s+(\S+)", out).group(1)),
+        # Anchored: "50%" also ends a "+/- Stdev" figure such as "91.50%".
+        "p50": parse_wrk_duration(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),
+        "p99": parse_wrk_duration(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),
     }
 
 
