@@ -237,8 +237,10 @@ def _opening(op: Any, ow: str, width: float, height: float, radius: float) -> Op
     # would cut a different wall than the one it names
     if opening.offset_mm < radius or opening.offset_mm + opening.length_mm > edge - radius:
         raise DeviceError(
-            f"{ow}: reaches into a rounded corner (the straight part of the {opening.side} "
-            f"edge runs from {radius:g} to {edge - radius:g} mm)"
+            f"{ow} ({opening.name!r}) runs from {opening.offset_mm:g} to "
+            f"{opening.offset_mm + opening.length_mm:g} mm and reaches into a rounded corner: "
+            f"the straight part of the {opening.side} edge runs from {radius:g} to "
+            f"{edge - radius:g} mm"
         )
     return opening
 
