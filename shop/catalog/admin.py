@@ -219,6 +219,7 @@ class PhoneModelForm(forms.ModelForm):
             "width_mm",
             "depth_mm",
             "corner_radius_mm",
+            "corner_exponent",
             "camera_x_mm",
             "camera_y_mm",
             "camera_width_mm",
@@ -314,7 +315,12 @@ class PhoneModelAdmin(admin.ModelAdmin):
         (None, {"fields": ("brand", "name", "slug", "release_year")}),
         (
             "Body (mm)",
-            {"fields": (("height_mm", "width_mm", "depth_mm"), "corner_radius_mm")},
+            {
+                "fields": (
+                    ("height_mm", "width_mm", "depth_mm"),
+                    ("corner_radius_mm", "corner_exponent"),
+                )
+            },
         ),
         (
             "Camera (mm, seen from the back, origin top-left)",

@@ -431,6 +431,7 @@ def phone_model_values(device: Device) -> dict:
         "width_mm": _mm(device.width_mm, f"{where} width_mm"),
         "depth_mm": _mm(device.depth_mm, f"{where} depth_mm"),
         "corner_radius_mm": _mm(device.corner_radius_mm, f"{where} corner_radius_mm"),
+        "corner_exponent": _mm(device.corner_exponent, f"{where} corner_exponent"),
         "camera_x_mm": _mm(cam.x_mm, f"{where} camera x_mm"),
         "camera_y_mm": _mm(cam.y_mm, f"{where} camera y_mm"),
         "camera_width_mm": _mm(cam.width_mm, f"{where} camera width_mm"),

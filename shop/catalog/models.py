@@ -84,6 +84,14 @@ class PhoneModel(models.Model):
     width_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
     depth_mm = models.DecimalField(**MM, validators=[MinValueValidator(3)])
     corner_radius_mm = models.DecimalField("plan-view corner radius (mm)", **MM)
+    corner_exponent = models.DecimalField(
+        "corner exponent",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2"),
+        help_text="2: circular corners. Larger (up to 10): continuous-curvature superellipse "
+        "corners reaching the same radius along each side; only where a reference gives one.",
+    )
     camera_x_mm = models.DecimalField("camera island x from back top-left (mm)", **MM)
     camera_y_mm = models.DecimalField("camera island y from back top-left (mm)", **MM)
     camera_width_mm = models.DecimalField(**MM)
@@ -157,6 +165,7 @@ class PhoneModel(models.Model):
             "width_mm": float(self.width_mm),
             "depth_mm": float(self.depth_mm),
             "corner_radius_mm": float(self.corner_radius_mm),
+            "corner_exponent": float(self.corner_exponent),
             "camera": camera,
             "openings": list(self.openings),
             "sources": dict(self.sources),

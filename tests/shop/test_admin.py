@@ -319,6 +319,7 @@ def _phone_form_data(**overrides) -> dict:
         "camera_width_mm": "25",
         "camera_height_mm": "40",
         "camera_corner_radius_mm": "5",
+        "corner_exponent": "2",
         "camera_style": "island",
         "camera_protrusion_mm": "0",
         "camera_bar_y_mm": "",
