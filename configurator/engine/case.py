@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
+
+import numpy as np
 
 
 class Material(StrEnum):
@@ -56,13 +59,52 @@ DEFAULTS = {
 
 @dataclass(frozen=True)
 class RoundedRect:
-    """An axis-aligned rounded rectangle in mm; origin at its parent's top-left, y down."""
+    """An axis-aligned rounded rectangle in mm; origin at its parent's top-left, y down.
+
+    Each corner is the quarter superellipse |dx / r|^n + |dy / r|^n = 1 about the point r
+    in from both sides (r = radius_mm, n = exponent): n = 2 is a circular arc; a larger n
+    a fuller, continuous-curvature corner reaching the same r along each side.
+    """
 
     x_mm: float
     y_mm: float
     width_mm: float
     height_mm: float
     radius_mm: float
+    exponent: float = 2.0
+
+
+def rounded_rect_points(rect: RoundedRect, segments: int) -> np.ndarray:
+    """The outline of `rect` as an (N, 2) polygon, counter-clockwise with y up (clockwise as
+    drawn, y down), `segments` per corner.
+
+    Corner points lie on the curve (the polygon is inscribed), so the straight sides and the
+    bounding box are exact. The mesh, the print raster and the cut line all follow this
+    curve.
+    """
+    x0, y0, w, h = rect.x_mm, rect.y_mm, rect.width_mm, rect.height_mm
+    r = min(max(rect.radius_mm, 0.0), w / 2, h / 2)
+    if r <= 1e-9:
+        return np.array([(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)])
+    centres = (
+        (x0 + w - r, y0 + r),
+        (x0 + w - r, y0 + h - r),
+        (x0 + r, y0 + h - r),
+        (x0 + r, y0 + r),
+    )
+    quarter = np.linspace(0.0, math.pi / 2, segments + 1)
+    power = 2.0 / rect.exponent  # the superellipse's parametric form; 1 for a circle
+    parts = []
+    for k, (cx, cy) in enumerate(centres):
+        a = quarter + (k - 1) * math.pi / 2
+        cos, sin = np.cos(a), np.sin(a)
+        dx = np.sign(cos) * np.abs(cos) ** power
+        dy = np.sign(sin) * np.abs(sin) ** power
+        parts.append(np.column_stack((cx + r * dx, cy + r * dy)))
+    pts = np.concatenate(parts)
+    # where a side has no straight part, neighbouring corners share an end point
+    keep = np.any(np.abs(pts - np.roll(pts, 1, axis=0)) > 1e-9, axis=1)
+    return pts[keep]
 
 
 def back_outline(device, params: CaseParams) -> RoundedRect:
@@ -78,6 +120,7 @@ def back_outline(device, params: CaseParams) -> RoundedRect:
         device.width_mm + 2 * grow,
         device.height_mm + 2 * grow,
         device.corner_radius_mm + grow,
+        device.corner_exponent,
     )
 
 

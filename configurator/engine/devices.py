@@ -106,6 +106,10 @@ class Device:
     camera: Camera
     openings: tuple[Opening, ...] = ()
     sources: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    corner_exponent: float = 2.0
+    """The plan-view corners: 2 is a circular arc of corner_radius_mm; a larger exponent a
+    continuous-curvature superellipse reaching corner_radius_mm along each side, for a body
+    whose reference gives one (see case.RoundedRect). No built-in device has one yet."""
 
     def provenance(self, group: str) -> Provenance:
         """The source and confidence of a number group (GROUPS); a plain text source, or
@@ -131,6 +135,7 @@ class Device:
 # 20,000 mm phone once needed 6.4 GB, 100,000 openings crashed the mesh library.
 BODY_MM = {"height_mm": (80.0, 200.0), "width_mm": (40.0, 120.0), "depth_mm": (4.0, 25.0)}
 MAX_CORNER_RADIUS_MM = 30.0
+CORNER_EXPONENTS = (2.0, 10.0)  # a circle up to a nearly square corner
 CAMERA_STYLES = ("island", "bar")
 MAX_PROTRUSION_MM = 6.0
 MAX_OPENINGS = 16
@@ -142,8 +147,8 @@ MAX_SOURCE_CHARS = 1000
 MAX_RELEASE_YEAR = 2100
 MAX_DEVICE_BYTES = 64 * 1024  # the largest built-in device is under 2 KB of JSON
 DEVICE_FIELDS = frozenset(
-    {"slug", "brand", "name", "release_year", *BODY_MM, "corner_radius_mm", "camera",
-     "openings", "sources"}
+    {"slug", "brand", "name", "release_year", *BODY_MM, "corner_radius_mm", "corner_exponent",
+     "camera", "openings", "sources"}
 )  # fmt: skip
 
 
@@ -237,8 +242,10 @@ def _opening(op: Any, ow: str, width: float, height: float, radius: float) -> Op
     # would cut a different wall than the one it names
     if opening.offset_mm < radius or opening.offset_mm + opening.length_mm > edge - radius:
         raise DeviceError(
-            f"{ow}: reaches into a rounded corner (the straight part of the {opening.side} "
-            f"edge runs from {radius:g} to {edge - radius:g} mm)"
+            f"{ow} ({opening.name!r}) runs from {opening.offset_mm:g} to "
+            f"{opening.offset_mm + opening.length_mm:g} mm and reaches into a rounded corner: "
+            f"the straight part of the {opening.side} edge runs from {radius:g} to "
+            f"{edge - radius:g} mm"
         )
     return opening
 
@@ -247,7 +254,9 @@ def _inside_rounded(
     x: float, y: float, w: float, h: float, r: float, width: float, height: float, big: float
 ) -> bool:
     """Whether a rounded rectangle (x, y, w, h, radius r) lies inside 0..width x 0..height with
-    corner radius `big`: its corner arcs must stay inside the body's corner arcs."""
+    corner radius `big`: its corner arcs must stay inside the body's corner arcs. A
+    superellipse body corner (exponent above 2) contains the circle of its radius, so the
+    check is on the safe side for it too."""
     if x < 0 or y < 0 or x + w > width or y + h > height:
         return False
     for cx in (x + r, x + w - r):
@@ -278,6 +287,10 @@ def device_from_dict(data: dict[str, Any]) -> Device:
     radius = _number(data, "corner_radius_mm", where, maximum=MAX_CORNER_RADIUS_MM)
     if radius * 2 > min(width, height):
         raise DeviceError(f"{where}: corner_radius_mm is larger than half the body width")
+    exponent = 2.0
+    if "corner_exponent" in data:
+        low, high = CORNER_EXPONENTS
+        exponent = _number(data, "corner_exponent", where, minimum=low, maximum=high)
     cam = data.get("camera")
     if not isinstance(cam, dict):
         raise DeviceError(f"{where}: 'camera' must be an object with x_mm, y_mm, width_mm, ...")
@@ -336,6 +349,7 @@ def device_from_dict(data: dict[str, Any]) -> Device:
         width_mm=width,
         depth_mm=depth,
         corner_radius_mm=radius,
+        corner_exponent=exponent,
         camera=camera,
         openings=tuple(
             _opening(op, f"{where} opening {i}", width, height, radius)

@@ -30,6 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .case import CaseParams, RoundedRect, back_outline, camera_bar, camera_hole
 from .devices import MAX_PROTRUSION_MM, Device
 from .geometry import grow, print_keepout
+from .printfile import rounded_path
 
 FRAME_BAND_MM = 3.0
 """How much of the back plate stays beside the walls, beyond the cavity's edge."""
@@ -120,17 +121,7 @@ def frame_files(device: Device, params: CaseParams, segments: int = 32) -> tuple
 
 def _path(canvas: Canvas, rect: RoundedRect, left_mm: float, top_mm: float):
     """A rounded rectangle given from the top-left (y down) on an A4 page (y up, points)."""
-    path = canvas.beginPath()
-    y = A4[1] / mm - top_mm - rect.y_mm - rect.height_mm
-    path.roundRect(
-        (left_mm + rect.x_mm) * mm,
-        y * mm,
-        rect.width_mm * mm,
-        rect.height_mm * mm,
-        rect.radius_mm * mm,
-    )
-    path.close()
-    return path
+    return rounded_path(canvas, rect, left_mm, top_mm, A4[1] / mm)
 
 
 def back_pdf(device: Device, params: CaseParams) -> bytes:

@@ -65,6 +65,7 @@ from .case import (
     camera_bar,
     camera_hole,
     camera_lip,
+    rounded_rect_points,
 )
 from .devices import Device, Opening
 from .glb import GlbBuilder
@@ -131,13 +132,15 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
     outline = back_outline(device, params)
     grow = params.tolerance_mm + params.wall_mm
     tol = params.tolerance_mm
-    body = RoundedRect(grow, grow, device.width_mm, device.height_mm, device.corner_radius_mm)
+    n = device.corner_exponent
+    body = RoundedRect(grow, grow, device.width_mm, device.height_mm, device.corner_radius_mm, n)
     cavity = RoundedRect(
         grow - tol,
         grow - tol,
         device.width_mm + 2 * tol,
         device.height_mm + 2 * tol,
         device.corner_radius_mm + tol,
+        n,
     )
     z_floor = params.back_mm
     z_screen = z_floor + device.depth_mm
@@ -152,6 +155,7 @@ def case_layout(device: Device, params: CaseParams) -> CaseLayout:
             device.width_mm - 2 * o,
             device.height_mm - 2 * o,
             max(device.corner_radius_mm - o, 0.0),
+            n,
         )
     z_mid = z_floor + device.depth_mm / 2
     slots = []
@@ -210,33 +214,6 @@ def _bridges(slots: list[SlotCut]) -> list[SlotCut]:
                 joins.append(SlotCut(low.opening, a.axis, lo, hi, low.z_lo_mm, low.z_hi_mm,
                                      a.face_mm))  # fmt: skip
     return joins
-
-
-def rounded_rect_points(rect: RoundedRect, segments: int) -> np.ndarray:
-    """The outline of `rect` as an (N, 2) counter-clockwise polygon, `segments` per corner.
-
-    Corner points lie on the arcs (the polygon is inscribed), so the straight sides and the
-    bounding box are exact.
-    """
-    x0, y0, w, h = rect.x_mm, rect.y_mm, rect.width_mm, rect.height_mm
-    r = min(max(rect.radius_mm, 0.0), w / 2, h / 2)
-    if r <= 1e-9:
-        return np.array([(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)])
-    centres = (
-        (x0 + w - r, y0 + r),
-        (x0 + w - r, y0 + h - r),
-        (x0 + r, y0 + h - r),
-        (x0 + r, y0 + r),
-    )
-    quarter = np.linspace(0.0, math.pi / 2, segments + 1)
-    parts = []
-    for k, (cx, cy) in enumerate(centres):
-        a = quarter + (k - 1) * math.pi / 2
-        parts.append(np.column_stack((cx + r * np.cos(a), cy + r * np.sin(a))))
-    pts = np.concatenate(parts)
-    # where a side has no straight part, neighbouring corners share an end point
-    keep = np.any(np.abs(pts - np.roll(pts, 1, axis=0)) > 1e-9, axis=1)
-    return pts[keep]
 
 
 def _prism(rect: RoundedRect, z0: float, z1: float, segments: int) -> manifold3d.Manifold:

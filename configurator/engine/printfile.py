@@ -32,7 +32,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
-from .case import RoundedRect
+from .case import RoundedRect, rounded_rect_points
 from .geometry import MM_PER_INCH, PrintLayout, check_dpi
 
 PNG_COMPRESS_LEVEL = 1  # fast: the print file is written once, read by one RIP
@@ -124,12 +124,33 @@ def print_png(raster: Image.Image, dpi: int) -> bytes:
     return encode_png(raster.convert("RGBA") if raster.mode != "RGBA" else raster, dpi)
 
 
-def _rounded_path(canvas: Canvas, rect: RoundedRect, page_height_mm: float, offset_mm: float):
-    """A closed rounded-rectangle path in PDF coordinates (origin bottom-left, points)."""
+CUT_SEGMENTS = 32
+"""Points per superellipse corner of a cut line: as many as the mesh's default."""
+
+
+def rounded_path(
+    canvas: Canvas, rect: RoundedRect, left_mm: float, top_mm: float, page_height_mm: float
+):
+    """A closed path of `rect`, whose parent's origin lies `left_mm`, `top_mm` from the page's
+    top-left (y down), in PDF coordinates (origin bottom-left, points). A circular corner is
+    an exact arc; a superellipse corner is the mesh's polygon, so cut and case agree."""
     path = canvas.beginPath()
-    x = (rect.x_mm + offset_mm) * mm
-    y = (page_height_mm - (rect.y_mm + offset_mm) - rect.height_mm) * mm
-    path.roundRect(x, y, rect.width_mm * mm, rect.height_mm * mm, rect.radius_mm * mm)
+    if rect.exponent == 2.0:
+        y = page_height_mm - top_mm - rect.y_mm - rect.height_mm
+        path.roundRect(
+            (left_mm + rect.x_mm) * mm,
+            y * mm,
+            rect.width_mm * mm,
+            rect.height_mm * mm,
+            rect.radius_mm * mm,
+        )
+    else:
+        points = rounded_rect_points(rect, CUT_SEGMENTS)
+        xs = (points[:, 0] + left_mm) * mm
+        ys = (page_height_mm - top_mm - points[:, 1]) * mm
+        path.moveTo(xs[0], ys[0])
+        for x, y in zip(xs[1:], ys[1:], strict=True):
+            path.lineTo(x, y)
     path.close()
     return path
 
@@ -232,7 +253,7 @@ def print_pdf(raster: Image.Image, layout: PrintLayout, dpi: int) -> bytes:
     canvas.setLineWidth(CUT_LINE_WIDTH_PT)
     canvas.setLineJoin(1)
     for rect in (layout.trim, layout.keepout):
-        canvas.drawPath(_rounded_path(canvas, rect, page_h, offset), stroke=1, fill=0)
+        canvas.drawPath(rounded_path(canvas, rect, offset, offset, page_h), stroke=1, fill=0)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

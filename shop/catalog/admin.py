@@ -20,12 +20,12 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from configurator.engine.devices import DeviceError, device_from_dict
+from configurator.engine.devices import GROUPS, Device, DeviceError, device_from_dict
 
 from .csv_import import CsvFile, CsvProblem, csv_check_for, import_job_progress, import_job_start
 from .csv_import import import_limits as csv_import_limits
@@ -219,11 +219,16 @@ class PhoneModelForm(forms.ModelForm):
             "width_mm",
             "depth_mm",
             "corner_radius_mm",
+            "corner_exponent",
             "camera_x_mm",
             "camera_y_mm",
             "camera_width_mm",
             "camera_height_mm",
             "camera_corner_radius_mm",
+            "camera_style",
+            "camera_protrusion_mm",
+            "camera_bar_y_mm",
+            "camera_bar_height_mm",
             "openings",
             "sources",
         )
@@ -232,12 +237,13 @@ class PhoneModelForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned  # the field errors come first
-        candidate = PhoneModel(**{name: cleaned.get(name) for name in self.Meta.fields})
+        # this class's own Meta: the admin's subclass also lists the read-only summary
+        candidate = PhoneModel(**{name: cleaned.get(name) for name in PhoneModelForm.Meta.fields})
         try:
             device_from_dict(candidate.to_engine_dict())
         except DeviceError as exc:
             raise forms.ValidationError(
-                f"The configurator cannot use this geometry: {exc}"
+                f"The configurator cannot use this geometry: {exc}.{_hint(str(exc))}"
             ) from exc
         except (TypeError, ValueError) as exc:
             raise forms.ValidationError(
@@ -247,12 +253,61 @@ class PhoneModelForm(forms.ModelForm):
         return cleaned
 
 
+def _hint(reason: str) -> str:
+    """What staff can do about an engine refusal that is not obvious from the reason alone."""
+    if "rounded corner" in reason:
+        return (
+            " A cut-out must lie on the straight part of its side, where the case wall is "
+            "flat: correct its offset or length, or the corner radius."
+        )
+    return ""
+
+
+def _device(obj: PhoneModel) -> Device | None:
+    """The engine's device for a stored phone model, or None if the engine refuses it
+    (a row saved before a check existed)."""
+    try:
+        return device_from_dict(obj.to_engine_dict())
+    except (DeviceError, TypeError, ValueError):
+        return None
+
+
+class EstimatedFitFilter(admin.SimpleListFilter):
+    """Phone models by whether any cut-out is placed by an estimate (engine's judgement)."""
+
+    title = "estimated fit-critical numbers"
+    parameter_name = "estimated_fit"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Some estimated"), ("no", "None estimated"))
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        # a few dozen phone models at most: judged in Python by the engine, the one judge
+        estimated = [
+            pm.pk for pm in queryset if (device := _device(pm)) is None or device.estimated_fit()
+        ]
+        if self.value() == "yes":
+            return queryset.filter(pk__in=estimated)
+        return queryset.exclude(pk__in=estimated)
+
+
 @admin.register(PhoneModel)
 class PhoneModelAdmin(admin.ModelAdmin):
     form = PhoneModelForm
-    list_display = ("brand", "name", "slug", "release_year", "body_size", "variant_count")
+    list_display = (
+        "brand",
+        "name",
+        "slug",
+        "release_year",
+        "body_size",
+        "estimated_fit",
+        "variant_count",
+    )
     list_display_links = ("name",)
-    list_filter = ("brand", "release_year")
+    list_filter = ("brand", "release_year", EstimatedFitFilter)
+    readonly_fields = ("provenance",)
     search_fields = ("name", "brand", "slug")
     ordering = ("brand", "-release_year", "name")
     prepopulated_fields = {"slug": ("name",)}
@@ -260,19 +315,28 @@ class PhoneModelAdmin(admin.ModelAdmin):
         (None, {"fields": ("brand", "name", "slug", "release_year")}),
         (
             "Body (mm)",
-            {"fields": (("height_mm", "width_mm", "depth_mm"), "corner_radius_mm")},
-        ),
-        (
-            "Camera island (mm, seen from the back, origin top-left)",
             {
                 "fields": (
+                    ("height_mm", "width_mm", "depth_mm"),
+                    ("corner_radius_mm", "corner_exponent"),
+                )
+            },
+        ),
+        (
+            "Camera (mm, seen from the back, origin top-left)",
+            {
+                "fields": (
+                    "camera_style",
                     ("camera_x_mm", "camera_y_mm"),
                     ("camera_width_mm", "camera_height_mm"),
                     "camera_corner_radius_mm",
+                    "camera_protrusion_mm",
+                    ("camera_bar_y_mm", "camera_bar_height_mm"),
                 )
             },
         ),
         ("Openings", {"fields": ("openings",)}),
+        ("Provenance", {"fields": ("provenance",)}),
         ("Sources", {"fields": ("sources",), "classes": ("collapse",)}),
     )
 
@@ -286,6 +350,30 @@ class PhoneModelAdmin(admin.ModelAdmin):
     @admin.display(description="Variants", ordering="_variant_count")
     def variant_count(self, obj: PhoneModel) -> int:
         return obj._variant_count
+
+    @admin.display(description="Estimated fit-critical numbers")
+    def estimated_fit(self, obj: PhoneModel) -> str:
+        device = _device(obj)
+        if device is None:
+            return "geometry invalid"
+        return ", ".join(device.estimated_fit()) or "none"
+
+    @admin.display(description="Confidence by part")
+    def provenance(self, obj: PhoneModel) -> str:
+        """Each number group's and each opening's confidence and source, read-only."""
+        device = _device(obj) if obj.pk else None
+        if device is None:
+            return "Shown once a valid geometry is saved."
+        rows = [(group, device.provenance(group)) for group in GROUPS]
+        rows += [(op.name, op) for op in device.openings]
+        return format_html(
+            "<table><tr><th>Part</th><th>Confidence</th><th>Source</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((part, p.confidence, p.source or "not given") for part, p in rows),
+            ),
+        )
 
 
 # --- colours and features -----------------------------------------------------------------

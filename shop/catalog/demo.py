@@ -422,6 +422,7 @@ def phone_model_values(device: Device) -> dict:
     """PhoneModel field values for an engine device, figures copied exactly."""
     cam = device.camera
     where = device.slug
+    bar = cam.style == "bar"
     return {
         "brand": device.brand,
         "name": device.name,
@@ -430,11 +431,19 @@ def phone_model_values(device: Device) -> dict:
         "width_mm": _mm(device.width_mm, f"{where} width_mm"),
         "depth_mm": _mm(device.depth_mm, f"{where} depth_mm"),
         "corner_radius_mm": _mm(device.corner_radius_mm, f"{where} corner_radius_mm"),
+        "corner_exponent": _mm(device.corner_exponent, f"{where} corner_exponent"),
         "camera_x_mm": _mm(cam.x_mm, f"{where} camera x_mm"),
         "camera_y_mm": _mm(cam.y_mm, f"{where} camera y_mm"),
         "camera_width_mm": _mm(cam.width_mm, f"{where} camera width_mm"),
         "camera_height_mm": _mm(cam.height_mm, f"{where} camera height_mm"),
         "camera_corner_radius_mm": _mm(cam.corner_radius_mm, f"{where} camera corner_radius_mm"),
+        "camera_style": cam.style,
+        "camera_protrusion_mm": _mm(cam.protrusion_mm, f"{where} camera protrusion_mm"),
+        # an island has no bar: stored empty, so the engine never sees bar figures on it
+        "camera_bar_y_mm": _mm(cam.bar_y_mm, f"{where} camera bar_y_mm") if bar else None,
+        "camera_bar_height_mm": (
+            _mm(cam.bar_height_mm, f"{where} camera bar_height_mm") if bar else None
+        ),
         "openings": [asdict(opening) for opening in device.openings],
         "sources": dict(device.sources),
     }

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from configurator.engine.case import Material as EngineMaterial
+from configurator.engine.devices import CAMERA_STYLES
 from configurator.engine.spec import Finish as EngineFinish
 from shop.validators import single_line
 
@@ -49,11 +50,30 @@ Finish = _labelled_choices(
 )
 
 
+CameraStyle = models.TextChoices(
+    "CameraStyle",
+    [
+        (style.upper(), (style, label))
+        for style, label in zip(
+            CAMERA_STYLES,
+            (
+                "Island: a raised rectangle; the case has a hole around it",
+                "Bar: across the whole back; the case rises over it with a window",
+            ),
+            strict=True,  # a new engine style fails here until it has a label
+        )
+    ],
+)
+
+
 class PhoneModel(models.Model):
     """A phone body the shop makes cases for; its geometry drives print areas and meshes.
 
-    Every figure is in millimetres and `sources` says where each group of figures comes from
-    (keys: body, corner_radius, camera, openings).
+    Every figure is in millimetres. `sources` says where each group of figures comes from
+    and how far it can be trusted (keys body, corner_radius, camera; each value either
+    {"confidence": drawing | measured | estimate, "source": text} or a plain text, which
+    counts as an estimate); each opening carries its own `confidence` and `source`. The
+    configurator engine (`configurator.engine.devices`) is the judge of a valid geometry.
     """
 
     brand = models.CharField(max_length=60, validators=[single_line])
@@ -64,16 +84,45 @@ class PhoneModel(models.Model):
     width_mm = models.DecimalField(**MM, validators=[MinValueValidator(20)])
     depth_mm = models.DecimalField(**MM, validators=[MinValueValidator(3)])
     corner_radius_mm = models.DecimalField("plan-view corner radius (mm)", **MM)
+    corner_exponent = models.DecimalField(
+        "corner exponent",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2"),
+        help_text="2: circular corners. Larger (up to 10): continuous-curvature superellipse "
+        "corners reaching the same radius along each side; only where a reference gives one.",
+    )
     camera_x_mm = models.DecimalField("camera island x from back top-left (mm)", **MM)
     camera_y_mm = models.DecimalField("camera island y from back top-left (mm)", **MM)
     camera_width_mm = models.DecimalField(**MM)
     camera_height_mm = models.DecimalField(**MM)
     camera_corner_radius_mm = models.DecimalField(**MM)
+    camera_style = models.CharField(
+        max_length=10, choices=CameraStyle.choices, default=CameraStyle.ISLAND
+    )
+    camera_protrusion_mm = models.DecimalField(
+        "camera protrusion (mm)",
+        **MM,
+        default=Decimal("0"),
+        help_text="How far the island or bar stands proud of the back; the case rises over it.",
+    )
+    camera_bar_y_mm = models.DecimalField(
+        "camera bar y from back top (mm)",
+        **MM,
+        null=True,
+        blank=True,
+        help_text="Bar cameras only: where the bar starts. The camera rectangle above is then "
+        "the lens window within the bar.",
+    )
+    camera_bar_height_mm = models.DecimalField(
+        "camera bar height (mm)", **MM, null=True, blank=True, help_text="Bar cameras only."
+    )
     openings = models.JSONField(
         default=list,
         blank=True,
         help_text="Buttons and ports: list of {kind, name, side, offset_mm, length_mm, "
-        "height_mm}; sides as seen from the screen.",
+        "height_mm, confidence, source}; sides as seen from the screen; confidence is "
+        "drawing, measured or estimate.",
     )
     sources = models.JSONField(
         default=dict, blank=True, help_text="Where the figures come from, by group."
@@ -89,7 +138,24 @@ class PhoneModel(models.Model):
         return f"{self.height_mm} x {self.width_mm} x {self.depth_mm} mm"
 
     def to_engine_dict(self) -> dict:
-        """The phone model in the configurator engine's device format."""
+        """The phone model in the configurator engine's device format.
+
+        The bar figures are passed whenever they are set, so that the engine refuses them on
+        an island camera rather than the shop silently dropping them.
+        """
+        camera = {
+            "x_mm": float(self.camera_x_mm),
+            "y_mm": float(self.camera_y_mm),
+            "width_mm": float(self.camera_width_mm),
+            "height_mm": float(self.camera_height_mm),
+            "corner_radius_mm": float(self.camera_corner_radius_mm),
+            "style": self.camera_style,
+            "protrusion_mm": float(self.camera_protrusion_mm),
+        }
+        if self.camera_bar_y_mm is not None:
+            camera["bar_y_mm"] = float(self.camera_bar_y_mm)
+        if self.camera_bar_height_mm is not None:
+            camera["bar_height_mm"] = float(self.camera_bar_height_mm)
         return {
             "slug": self.slug,
             "brand": self.brand,
@@ -99,13 +165,8 @@ class PhoneModel(models.Model):
             "width_mm": float(self.width_mm),
             "depth_mm": float(self.depth_mm),
             "corner_radius_mm": float(self.corner_radius_mm),
-            "camera": {
-                "x_mm": float(self.camera_x_mm),
-                "y_mm": float(self.camera_y_mm),
-                "width_mm": float(self.camera_width_mm),
-                "height_mm": float(self.camera_height_mm),
-                "corner_radius_mm": float(self.camera_corner_radius_mm),
-            },
+            "corner_exponent": float(self.corner_exponent),
+            "camera": camera,
             "openings": list(self.openings),
             "sources": dict(self.sources),
         }

@@ -102,7 +102,9 @@ def test_device_files_are_bounded_in_size_and_depth(tmp_path, text, message):
 
 SCHEMA = {
     "opening in a corner": (
-        _with(openings=[OPENING | {"offset_mm": 4}]), "opening 0: reaches into a rounded corner"),
+        _with(openings=[OPENING | {"offset_mm": 4}]),
+        "opening 0 \\('opening'\\) runs from 4 to 14 mm and reaches into a rounded corner: "
+        "the straight part of the right edge runs from 9 to 141 mm"),
     "camera in a corner": (
         _with(camera=PHONE["camera"] | {"x_mm": 0.5, "y_mm": 0.5, "corner_radius_mm": 1}),
         "the camera island lies outside the body"),

@@ -53,11 +53,18 @@ def test_bleed_and_safe_zone_follow_the_case_params(bleed, safe):
 
 @pytest.mark.parametrize("slug", list(builtin_devices()))
 def test_camera_hole_lands_within_half_a_millimetre_on_the_300_dpi_mask(slug):
-    """The keep-out rasterized at 300 DPI sits where case.camera_hole says (+ bleed)."""
+    """The keep-out rasterized at 300 DPI sits where print_keepout says (+ bleed): the camera
+    hole, or the whole band over a camera bar, which always holds the hole."""
     device = get_device(slug)
     layout = g.layout_for(device, TPU)
     grid = g.print_grid(layout, 300)
-    hole = camera_hole(device, TPU)
+    window = camera_hole(device, TPU)
+    hole = g.print_keepout(device, TPU)
+    assert hole.x_mm <= window.x_mm and hole.y_mm <= window.y_mm
+    assert hole.x_mm + hole.width_mm >= window.x_mm + window.width_mm
+    assert hole.y_mm + hole.height_mm >= window.y_mm + window.height_mm
+    if device.camera.style == "island" and device.camera.protrusion_mm == 0:
+        assert hole == window
     mask = g.coverage(layout.keepout, grid) >= 128
     rows, cols = np.nonzero(mask)
     to_mm = 25.4 / 300

@@ -24,7 +24,14 @@ import pytest
 import trimesh
 from PIL import Image
 
-from configurator.engine.case import DEFAULTS, CaseParams, back_outline, camera_hole
+from configurator.engine.case import (
+    DEFAULTS,
+    CaseParams,
+    back_outline,
+    camera_bar,
+    camera_hole,
+    camera_lip,
+)
 from configurator.engine.devices import (
     CLEARANCE_MM,
     Device,
@@ -144,7 +151,15 @@ def test_bounding_box_is_body_plus_walls_and_documented_depth(slug):
     d, grow, _floor = frame(slug)
     outline = back_outline(d, PARAMS)
     lo, hi = case(slug).bounds
-    assert np.allclose(lo, 0.0, atol=1e-4)
+    # the back rises below z = 0 only over a protruding camera: a roof over a bar, a rim
+    # around an island
+    lip = camera_lip(d, PARAMS)
+    raised = 0.0
+    if camera_bar(d, PARAMS) is not None:
+        raised = -(d.camera.protrusion_mm + PARAMS.tolerance_mm)
+    elif lip is not None:
+        raised = -lip[1]
+    assert np.allclose(lo, [0.0, 0.0, raised], atol=1e-4)
     assert hi[0] == pytest.approx(d.width_mm + 2 * grow, abs=0.05)
     assert hi[1] == pytest.approx(d.height_mm + 2 * grow, abs=0.05)
     assert hi[0] == pytest.approx(outline.width_mm, abs=0.05)
@@ -222,11 +237,14 @@ def test_lip_overhangs_the_screen_edge_and_leaves_the_screen_open(slug):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_camera_hole_is_exactly_camera_hole(slug):
-    """The back is open over the camera island and closed just outside camera_hole()."""
+    """The back is open over the camera island and closed just outside camera_hole(); over a
+    bar camera, the roof over the bar is."""
     d, grow, floor = frame(slug)
     cam = d.camera
     hole = camera_hole(d, PARAMS)
     z = floor / 2
+    if cam.style == "bar":  # the roof over the bar lies below the back plate
+        z -= cam.protrusion_mm + PARAMS.tolerance_mm
     centre = (grow + cam.x_mm + cam.width_mm / 2, grow + cam.y_mm + cam.height_mm / 2, z)
     hy = hole.y_mm + hole.height_mm / 2
     hx = hole.x_mm + hole.width_mm / 2
@@ -452,13 +470,14 @@ def test_lib3mf_reads_one_manifold_oriented_mesh_in_millimetres(slug):
     assert np.allclose([box.MinCoordinate[:], box.MaxCoordinate[:]], mesh.bounds, atol=1e-4)
 
 
-def test_admesh_finds_nothing_to_repair(tmp_path):
+@pytest.mark.parametrize("slug", ["iphone-15-pro", "pixel-8"])  # an island and a bar
+def test_admesh_finds_nothing_to_repair(tmp_path, slug):
     """admesh reads the STL as one part with no disconnected facets, holes or flipped normals."""
     admesh = shutil.which("admesh")
     if admesh is None:
         tool_missing("admesh is not installed")
     path = tmp_path / "case.stl"
-    path.write_bytes(export_stl(case("iphone-15-pro")))
+    path.write_bytes(export_stl(case(slug)))
     # errors="replace": admesh prints the 80-byte STL header without its end, so whatever
     # bytes follow it in admesh's memory show up in the output
     out = subprocess.run(
@@ -532,7 +551,14 @@ def test_glb_uvs_map_the_back_outline_inside_the_bleed(slug):
     normal = read(prim["attributes"]["NORMAL"])
     # documented GLB frame: X right and Y up seen from behind, back facing +Z, centred, metres
     x, y, z = pos[:, 0] * 1000 + W / 2, H / 2 - pos[:, 1] * 1000, D / 2 - pos[:, 2] * 1000
-    assert np.allclose(z, 0.0, atol=1e-3)
+    # the flat back, and the roof over a camera bar, which the print keeps out of
+    band = camera_bar(d, PARAMS)
+    roof = -(d.camera.protrusion_mm + PARAMS.tolerance_mm) if band else 0.0
+    on_roof = np.isclose(z, roof, atol=1e-3) & (band is not None)
+    assert (np.isclose(z, 0.0, atol=1e-3) | on_roof).all()
+    if band is not None:
+        off_centre = np.abs(y[on_roof] - (band.y_mm + band.height_mm / 2))
+        assert (off_centre <= band.height_mm / 2 + 1e-3).all()
     assert np.allclose(normal, (0, 0, 1))
     assert ((uv >= 0) & (uv <= 1)).all()
     assert np.allclose(uv[:, 0], (x + b) / (W + 2 * b), atol=1e-5)
@@ -795,6 +821,27 @@ def test_a_camera_bar_gets_a_raised_roof_with_a_window_not_a_hole():
     assert material_at(mesh, [(beside_window, grow + 40.0, 0.6)]).all()  # the flat back
     layout = layout_for(d, PARAMS)
     assert layout.keepout.width_mm == pytest.approx(layout.trim.width_mm)
+
+
+def test_the_pixel_8_case_rises_over_its_bar_and_opens_only_the_window():
+    """The built-in Pixel 8 is a bar camera: the case rises over the bar, opens the lens
+    window, keeps the roof over the bar's ends, and the print keeps out of the whole band."""
+    d = get_device("pixel-8")
+    assert d.camera.style == "bar" and d.camera.protrusion_mm > 0
+    mesh = case("pixel-8")
+    hole = camera_hole(d, PARAMS)
+    band = camera_bar(d, PARAMS)
+    roof = -(d.camera.protrusion_mm + PARAMS.tolerance_mm)
+    mid_y = band.y_mm + band.height_mm / 2
+    assert not material_at(mesh, [(hole.x_mm + hole.width_mm / 2, mid_y, roof + 0.6)]).any()
+    grow = PARAMS.tolerance_mm + PARAMS.wall_mm
+    bar_end = (hole.x_mm + hole.width_mm + grow + d.width_mm) / 2  # beyond the window
+    assert material_at(mesh, [(bar_end, mid_y, roof + 0.6)]).all()  # the roof over the bar
+    assert not material_at(mesh, [(bar_end, mid_y, 0.0)]).any()  # the bar's pocket
+    layout = layout_for(d, PARAMS)
+    assert layout.keepout.width_mm == pytest.approx(layout.trim.width_mm)
+    assert layout.keepout.y_mm <= band.y_mm
+    assert layout.keepout.y_mm + layout.keepout.height_mm >= band.y_mm + band.height_mm
 
 
 def test_a_protruding_island_gets_a_raised_rim():

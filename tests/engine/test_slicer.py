@@ -15,15 +15,19 @@ SLICER = shutil.which("prusa-slicer")
 
 
 @needs(SLICER, "prusa-slicer (Debian package) is not installed")
-@pytest.mark.parametrize("slug", ["iphone-15-pro", "pixel-8", "bar-phone", "raised-island"])
+@pytest.mark.parametrize(
+    "slug", ["iphone-15-pro", "pixel-8", "bar-phone", "raised-island", "squircle"]
+)
 def test_stl_slices_as_is(tmp_path, slug):
     """PrusaSlicer reads the case STL as one manifold part and slices it into G-code, also
-    with a raised roof over a camera bar or a rim around a protruding island."""
+    with a raised roof over a camera bar, a rim around a protruding island or superellipse
+    corners."""
     if SLICER is None:
         tool_missing("prusa-slicer (Debian package) is not installed")
+    from .test_corners import SQUIRCLE
     from .test_mesh import BAR_PHONE, ISLAND_PHONE
 
-    custom = {"bar-phone": BAR_PHONE, "raised-island": ISLAND_PHONE}
+    custom = {"bar-phone": BAR_PHONE, "raised-island": ISLAND_PHONE, "squircle": SQUIRCLE}
     device = device_from_dict(custom[slug]) if slug in custom else get_device(slug)
     stl = tmp_path / "case.stl"
     stl.write_bytes(export_stl(build_case(device, CaseParams())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from import_export.formats import base_formats
 
+from configurator.engine.devices import device_from_dict
 from shop.catalog.models import CaseProduct, Colour, Feature, ImportJob, PhoneModel, Variant
 from shop.wholesale.models import Inquiry
 from tests.factories import (
@@ -317,6 +319,11 @@ def _phone_form_data(**overrides) -> dict:
         "camera_width_mm": "25",
         "camera_height_mm": "40",
         "camera_corner_radius_mm": "5",
+        "corner_exponent": "2",
+        "camera_style": "island",
+        "camera_protrusion_mm": "0",
+        "camera_bar_y_mm": "",
+        "camera_bar_height_mm": "",
         "openings": "[]",
         "sources": '{"body": "manufacturer"}',
     }
@@ -337,6 +344,56 @@ def test_phone_model_admin_rejects_geometry_the_engine_refuses(staff_client):
     assert response.status_code == 200
     assert "camera island lies outside the body" in response.content.decode()
     assert not PhoneModel.objects.filter(slug="fairphone-5").exists()
+
+
+def test_phone_model_admin_saves_a_bar_camera_and_refuses_bar_figures_on_an_island(
+    staff_client,
+):
+    """A bar camera with its bar and protrusion is saved and reaches the engine as a bar; bar
+    figures on an island camera are refused, not silently dropped."""
+    bar = {"camera_style": "bar", "camera_protrusion_mm": "2.7", "camera_height_mm": "15"}
+    bar |= {"camera_y_mm": "20", "camera_bar_y_mm": "18", "camera_bar_height_mm": "20"}
+    response = staff_client.post(admin_url(PhoneModel, "add"), _phone_form_data(**bar))
+    assert response.status_code == 302
+    camera = device_from_dict(PhoneModel.objects.get(slug="fairphone-5").to_engine_dict()).camera
+    assert (camera.style, camera.protrusion_mm, camera.bar_y_mm) == ("bar", 2.7, 18.0)
+    island = bar | {"camera_style": "island", "slug": "fairphone-6"}
+    response = staff_client.post(admin_url(PhoneModel, "add"), _phone_form_data(**island))
+    assert response.status_code == 200
+    assert "belong to a &quot;bar&quot; camera" in response.content.decode()
+
+
+def test_phone_model_admin_explains_an_opening_in_a_rounded_corner(staff_client):
+    """An opening reaching into a rounded corner is refused naming the opening, where it runs,
+    where the straight side runs, and what to change."""
+    button = {"kind": "button", "name": "power", "side": "right", "offset_mm": 3,
+              "length_mm": 10, "height_mm": 3}  # fmt: skip
+    data = _phone_form_data(openings=json.dumps([button]))
+    html = staff_client.post(admin_url(PhoneModel, "add"), data).content.decode()
+    assert "opening 0 (&#x27;power&#x27;) runs from 3 to 13 mm" in html
+    assert "the straight part of the right edge runs from 8 to 153.6 mm" in html
+    assert "correct its offset or length, or the corner radius" in html
+    assert not PhoneModel.objects.exists()
+
+
+def test_phone_model_admin_shows_which_fit_numbers_are_estimates(staff_client):
+    """The phone model list names each model's estimated cut-outs and filters by them; the
+    change page shows every part's confidence and source."""
+    drawn = {"confidence": "drawing", "source": "ADG drawing, page 3"}
+    sure = PhoneModelFactory(name="Sure Phone", sources={"camera": drawn})
+    guessed = PhoneModelFactory(name="Guessed Phone", sources={"camera": "photo estimate"})
+    html = staff_client.get(admin_url(PhoneModel, "changelist")).content.decode()
+    assert "Estimated fit-critical numbers" in html
+    rows = {pm.name: html.split(pm.name, 1)[1].split("</tr>", 1)[0] for pm in (sure, guessed)}
+    assert '<td class="field-estimated_fit">none</td>' in rows["Sure Phone"]
+    assert '<td class="field-estimated_fit">camera</td>' in rows["Guessed Phone"]
+    listed = staff_client.get(admin_url(PhoneModel, "changelist"), {"estimated_fit": "yes"})
+    assert [pm.name for pm in listed.context["cl"].result_list] == ["Guessed Phone"]
+    listed = staff_client.get(admin_url(PhoneModel, "changelist"), {"estimated_fit": "no"})
+    assert [pm.name for pm in listed.context["cl"].result_list] == ["Sure Phone"]
+    page = staff_client.get(admin_url(PhoneModel, "change", sure.pk)).content.decode()
+    assert "<td>camera</td><td>drawing</td><td>ADG drawing, page 3</td>" in page
+    assert "<td>body</td><td>estimate</td><td>no source given</td>" in page
 
 
 def test_inquiry_mark_as_handled_action(staff_client):

@@ -84,6 +84,31 @@ def test_to_engine_dict_round_trips_every_builtin_device(slug):
     assert again.openings == device.openings
 
 
+def test_to_engine_dict_round_trips_a_bar_camera_and_superellipse_corners():
+    """A phone model with a protruding camera bar and superellipse corners gives the same
+    engine device back, bar, protrusion and corner exponent included."""
+    data = builtin_devices()["pixel-8"]
+    device = device_from_dict(
+        {
+            "slug": "squircle-bar",
+            "height_mm": data.height_mm,
+            "width_mm": data.width_mm,
+            "depth_mm": data.depth_mm,
+            "corner_radius_mm": 11.5,
+            "corner_exponent": 4.5,
+            "camera": {
+                "style": "bar", "x_mm": 10.0, "y_mm": 16.0, "width_mm": 40.0,
+                "height_mm": 12.0, "corner_radius_mm": 5.0, "protrusion_mm": 2.75,
+                "bar_y_mm": 15.0, "bar_height_mm": 14.0,
+            },
+        }
+    )  # fmt: skip
+    PhoneModel.objects.create(slug=device.slug, **phone_model_values(device))
+    again = device_from_dict(PhoneModel.objects.get(slug=device.slug).to_engine_dict())
+    assert again == device
+    assert (again.corner_exponent, again.camera.protrusion_mm) == (4.5, 2.75)
+
+
 def test_to_engine_dict_carries_every_figure():
     """The engine dict holds the body, camera, openings and sources of the phone model."""
     opening = {
