@@ -446,7 +446,7 @@ def read_3mf_with_lib3mf(data: bytes) -> tuple[lib3mf.Model, lib3mf.Reader]:
     return model, reader
 
 
-@pytest.mark.parametrize("slug", ["iphone-7", "galaxy-s24", "pixel-8"])
+@pytest.mark.parametrize("slug", SLUGS)
 def test_lib3mf_reads_one_manifold_oriented_mesh_in_millimetres(slug):
     """lib3mf reads the 3MF in strict mode with no warnings: one build item, one mesh
     object in millimetres with every vertex and triangle, manifold and consistently

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from configurator.engine.case import CaseParams
-from configurator.engine.devices import device_from_dict, get_device
+from configurator.engine.devices import builtin_devices, device_from_dict, get_device
 from configurator.engine.mesh import build_case, export_stl
 from tests.tools import needs, tool_missing
 
@@ -43,3 +43,17 @@ def test_stl_slices_as_is(tmp_path, slug):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert gcode.stat().st_size > 10_000
+
+
+@needs(SLICER, "prusa-slicer (Debian package) is not installed")
+@pytest.mark.parametrize("slug", list(builtin_devices()))
+def test_every_builtin_case_is_one_manifold_part_for_the_slicer(tmp_path, slug):
+    """PrusaSlicer reads every built-in device's case STL as one manifold part (the full
+    slice to G-code above runs for an island, a bar and the custom shapes)."""
+    if SLICER is None:
+        tool_missing("prusa-slicer (Debian package) is not installed")
+    stl = tmp_path / "case.stl"
+    stl.write_bytes(export_stl(build_case(get_device(slug), CaseParams())))
+    info = subprocess.run([SLICER, "--info", str(stl)], capture_output=True, text=True, timeout=120)
+    assert "manifold = yes" in info.stdout, info.stdout + info.stderr
+    assert re.search(r"number_of_parts =\s+1\n", info.stdout), info.stdout
