@@ -122,7 +122,12 @@ def _filters_html(form: CatalogFilterForm, strategy: RetailStrategy, revision: s
     `_is_cacheable`) the panel is cached per set of *finite* filters with slots for the
     free-input values, which are filled in (escaped) per request: rendering the panel's
     option lists cost as much as the rest of the page's HTML."""
-    context = {"form": form, "selected": form.selected(), "currency": settings.SHOP_CURRENCY}
+    context = {
+        "form": form,
+        "selected": form.selected(),
+        "currency": settings.SHOP_CURRENCY,
+        "active_filter_count": form.active_filter_count(),
+    }
     if _is_cacheable(form):
         return render_to_string("catalog/_filters.html", context)
     free = {name: str(form.selected()[name]) for name in ("q", "min_price", "max_price")}

@@ -219,6 +219,21 @@ def test_filter_form_has_labels_and_keeps_values(client, shop_products):
     assert 'value="shell"' in body
 
 
+@pytest.mark.parametrize(
+    "params, count",
+    [
+        ({"model": "pixel-8", "material": "pc"}, "(2 active)"),  # a cached region
+        ({"model": "pixel-8", "material": "pc", "q": "shell"}, "(3 active)"),  # a search
+    ],
+)
+def test_folded_filter_panel_says_how_many_filters_are_active(client, shop_products, params, count):
+    """The filter panel's heading (all a phone shows while it is folded) counts the filters
+    in effect, on cached pages as on searches."""
+    body = client.get(CATALOG, params).content.decode()
+    summary = body[body.index('<summary class="filters__summary">') : body.index("</summary>")]
+    assert count in summary
+
+
 def test_htmx_request_gets_just_the_results_fragment(client, shop_products):
     """With htmx, changing a filter swaps only the results region (and says so to caches)."""
     response = client.get(
