@@ -258,3 +258,13 @@ def test_login_moves_the_visitors_artworks_and_designs_to_the_account(visitor):
     design = Design.objects.get(token=token)
     assert design.user == user and design.visitor == ""
     assert post_json(visitor, "/design/api/preview/", body).status_code == 200
+
+
+def test_an_upload_without_a_csrf_token_is_refused_and_stores_nothing(db, settings):
+    """The upload view checks CSRF itself (it is exempt from the middleware so that its
+    capped upload handler reads the body): a cross-site post stores nothing."""
+    from django.test import Client
+
+    response = upload(Client(enforce_csrf_checks=True), photo_png((40, 30)))
+    assert response.status_code == 403
+    assert Artwork.objects.count() == 0 and stored_files(settings) == []
