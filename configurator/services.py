@@ -158,8 +158,10 @@ def device_get(*, slug: Any) -> Device:
 
 
 def spec_parse(*, document: Any) -> DesignSpec:
+    if not isinstance(document, Mapping):
+        raise Invalid("spec: must be a JSON object (an engine spec, version 1).")
     try:
-        return parse_spec(document if isinstance(document, Mapping) else {"": None})
+        return parse_spec(document)
     except SpecError as exc:
         raise Invalid(f"spec: {exc}") from None
 
