@@ -17,6 +17,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("wholesale/", include("shop.wholesale.urls")),
+    path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
 ]
 

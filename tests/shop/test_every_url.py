@@ -49,7 +49,8 @@ def value_for(name: str, route: str) -> str:
         return str(obj.pk) if obj else "0"  # a model with no rows: its 404 path
     if name == "slug":
         return CaseProduct.objects.filter(is_active=True).order_by("pk").first().slug
-    return {"app_label": "catalog", "url": "no-such-page/", "path": "no/such/file.png"}[name]
+    fixed = {"app_label": "catalog", "url": "no-such-page/", "path": "no/such/file.png"}
+    return {**fixed, "token": "no-such-token"}[name]
 
 
 def concrete_paths() -> list[tuple[str, URLPattern]]:

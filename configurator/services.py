@@ -1,0 +1,352 @@
+"""The configurator's business rules: artwork intake, designs, previews and renditions.
+
+Every function takes keyword arguments only and owns its transaction; the engine is called
+through its public functions only. Errors a visitor can cause are `Invalid` (their input
+cannot be used) or `NotFound` (not theirs, or nothing there): the views answer 4xx with the
+message, which is one line written for the shopper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from configurator.engine.artwork import ArtworkError, load_artwork, stored_png
+from configurator.engine.case import DEFAULTS, CaseParams
+from configurator.engine.compose import (
+    PreparedArtwork,
+    encode_preview,
+    needed_max_side_px,
+    prepare,
+    preview,
+    render_print,
+)
+from configurator.engine.devices import Device, builtin_devices
+from configurator.engine.geometry import MM_PER_INCH, PrintLayout, fit_grid, layout_for
+from configurator.engine.inputs import InputError, load_json
+from configurator.engine.spec import MAX_SPEC_BYTES, DesignSpec, SpecError, parse_spec, spec_to_dict
+
+from .models import Artwork, Design, Rendition
+from .owners import Owner
+
+PREVIEW_SIZE = (600, 1200)
+MESH_TEXTURE_DPI = 200
+MESH_SEGMENTS = 32
+# Bumped when a renderer's output changes, so old renditions are not served for new looks.
+RENDER_VERSION = 1
+MAX_TEXT_FIELD = 100
+
+
+class Invalid(ValueError):
+    """The visitor's input cannot be used; `str(error)` says why, in one line."""
+
+
+class NotFound(LookupError):
+    """No such record for this visitor."""
+
+
+# --- artworks ------------------------------------------------------------------------
+
+
+def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
+    """Run the engine's safe intake on an upload and store its normalized PNG re-encode.
+
+    On refusal (`Invalid`) nothing is stored: the file is written only after the intake
+    accepted the bytes, and removed again if the row cannot be saved.
+    """
+    try:
+        artwork = load_artwork(data)
+    except ArtworkError as exc:
+        raise Invalid(str(exc)) from None
+    png = stored_png(artwork)
+    width, height = artwork.image.size  # what is stored, which may be reduced from the file
+    record = Artwork(
+        **owner.fields(),
+        sha256=hashlib.sha256(png).hexdigest(),
+        width=width,
+        height=height,
+        format=artwork.facts.format,
+    )
+    del artwork
+    record.file.save(f"{secrets.token_urlsafe(18)}.png", ContentFile(png), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
+
+
+def artworks_owned(*, owner: Owner | None, public_ids: Iterable[str]) -> dict[str, Artwork]:
+    """The owner's artworks by public id; `NotFound` if any id is not theirs."""
+    ids = list(dict.fromkeys(public_ids))
+    if not ids:
+        return {}
+    if owner is None:
+        raise NotFound("No such artwork.")
+    found = {a.public_id: a for a in Artwork.objects.owned_by(owner).filter(public_id__in=ids)}
+    if len(found) != len(ids):
+        raise NotFound("No such artwork.")
+    return found
+
+
+# Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in
+# the editor asks for the same decode again and again. Bounded by entry count; each entry
+# is at most a preview-sized image and its half-size levels.
+_PREPARED_MAX = 16
+_prepared: OrderedDict[tuple[str, int], PreparedArtwork] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _bucket(side: int, full: int) -> int:
+    """The decode size for a need of `side` px: the next power of two, at most `full`, so
+    small scale changes reuse one decode."""
+    return min(full, 1 << max(side - 1, 1).bit_length())
+
+
+def prepared_artwork(*, artwork: Artwork, max_side_px: int, pyramid: bool) -> PreparedArtwork:
+    """The stored artwork decoded with at least `max_side_px` on its long side (cached)."""
+    full = max(artwork.width, artwork.height)
+    side = _bucket(max(max_side_px, 1), full)
+    key = (artwork.sha256, side)
+    with _prepared_lock:
+        if key in _prepared:
+            _prepared.move_to_end(key)
+            return _prepared[key]
+    with artwork.file.open("rb") as handle:
+        data = handle.read()
+    prepared = prepare(load_artwork(data, side), pyramid=pyramid)
+    with _prepared_lock:
+        _prepared[key] = prepared
+        while len(_prepared) > _PREPARED_MAX:
+            _prepared.popitem(last=False)
+    return prepared
+
+
+def prepared_cache_clear() -> None:
+    with _prepared_lock:
+        _prepared.clear()
+
+
+# --- specs and devices -----------------------------------------------------------------
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A request body as JSON, bounded in size and depth before parsing."""
+    try:
+        return load_json(body, limit=MAX_SPEC_BYTES + 4096)
+    except InputError as exc:
+        raise Invalid(f"body: {exc}") from None
+
+
+def device_get(*, slug: Any) -> Device:
+    """A built-in device by slug (never a file path: that is for the command line)."""
+    device = builtin_devices().get(slug) if isinstance(slug, str) else None
+    if device is None:
+        raise Invalid("Unknown phone model.")
+    return device
+
+
+def spec_parse(*, document: Any) -> DesignSpec:
+    if not isinstance(document, Mapping):
+        raise Invalid("spec: must be a JSON object (an engine spec, version 1).")
+    try:
+        return parse_spec(document)
+    except SpecError as exc:
+        raise Invalid(f"spec: {exc}") from None
+
+
+def _params(spec: DesignSpec) -> CaseParams:
+    return DEFAULTS[spec.case.material]
+
+
+def _prepared_for(
+    spec: DesignSpec,
+    artworks: Mapping[str, Artwork],
+    layout: PrintLayout,
+    dpi: float,
+    pyramid: bool,
+) -> dict[str, PreparedArtwork]:
+    prepared = {}
+    for name, artwork in artworks.items():
+        need = needed_max_side_px(spec, name, artwork.width, artwork.height, layout, dpi)
+        prepared[name] = prepared_artwork(artwork=artwork, max_side_px=need or 1, pyramid=pyramid)
+    return prepared
+
+
+def preview_render(*, owner: Owner | None, device_slug: Any, document: Any, fmt: str) -> bytes:
+    """The mockup of a spec on a device, encoded as `fmt` ("WEBP" or "PNG"); its image
+    layers name the owner's artworks by public id."""
+    device = device_get(slug=device_slug)
+    spec = spec_parse(document=document)
+    artworks = artworks_owned(owner=owner, public_ids=spec.artwork_names())
+    layout = layout_for(device, _params(spec))
+    width, height = PREVIEW_SIZE
+    grid = fit_grid(layout, width, height, 0)
+    prepared = _prepared_for(spec, artworks, layout, grid.px_per_mm * MM_PER_INCH, True)
+    return encode_preview(preview(spec, prepared, layout, width, height), fmt)
+
+
+# --- designs ---------------------------------------------------------------------------
+
+
+def _text_field(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_TEXT_FIELD or not value.isprintable():
+        raise Invalid(f"{name} must be a slug of at most {MAX_TEXT_FIELD} characters.")
+    return value
+
+
+def design_create(
+    *, owner: Owner, device_slug: Any, document: Any, product: Any = "", colour: Any = ""
+) -> Design:
+    """Save a design (or return the owner's identical one): immutable, with a share token."""
+    device = device_get(slug=device_slug)
+    spec = spec_parse(document=document)
+    product, colour = _text_field(product, "product"), _text_field(colour, "colour")
+    artworks = artworks_owned(owner=owner, public_ids=spec.artwork_names())
+    canonical = spec_to_dict(spec)
+    content = {
+        "device": device.slug,
+        "product": product,
+        "colour": colour,
+        "spec": canonical,
+        "artworks": {name: a.sha256 for name, a in sorted(artworks.items())},
+    }
+    content_hash = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    existing = Design.objects.owned_by(owner).filter(content_hash=content_hash).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            design = Design.objects.create(
+                **owner.fields(),
+                spec=canonical,
+                spec_version=spec.version,
+                device=device.slug,
+                product=product,
+                colour=colour,
+                content_hash=content_hash,
+            )
+            design.artworks.set(artworks.values())
+    except IntegrityError:  # the same design saved by a concurrent request
+        return Design.objects.owned_by(owner).get(content_hash=content_hash)
+    return design
+
+
+def design_get_shared(*, token: str) -> Design:
+    """A design by its share token: whoever holds the token may read it."""
+    design = Design.objects.filter(token=token).first()
+    if design is None:
+        raise NotFound("No such design.")
+    return design
+
+
+# --- renditions ------------------------------------------------------------------------
+
+
+def _design_inputs(design: Design) -> tuple[Device, DesignSpec, dict[str, Artwork]]:
+    device = builtin_devices()[design.device]
+    spec = parse_spec(design.spec)
+    artworks = {a.public_id: a for a in design.artworks.all()}
+    return device, spec, artworks
+
+
+def _render_glb(design: Design) -> tuple[bytes, str]:
+    from configurator.engine import mesh  # the mesh stack is only needed here
+
+    device, spec, artworks = _design_inputs(design)
+    params = _params(spec)
+    layout = layout_for(device, params)
+    prepared = _prepared_for(spec, artworks, layout, MESH_TEXTURE_DPI, False)
+    texture = render_print(spec, prepared, layout, MESH_TEXTURE_DPI) if spec.layers else None
+    solid = mesh.build_case(device, params, MESH_SEGMENTS)
+    return mesh.export_glb(solid, device, params, texture), "glb"
+
+
+def _render_preview(design: Design) -> tuple[bytes, str]:
+    device, spec, artworks = _design_inputs(design)
+    layout = layout_for(device, _params(spec))
+    width, height = PREVIEW_SIZE
+    grid = fit_grid(layout, width, height, 0)
+    prepared = _prepared_for(spec, artworks, layout, grid.px_per_mm * MM_PER_INCH, True)
+    return encode_preview(preview(spec, prepared, layout, width, height), "WEBP"), "webp"
+
+
+RENDERERS: dict[str, Callable[[Design], tuple[bytes, str]]] = {
+    Rendition.Kind.GLB: _render_glb,
+    Rendition.Kind.PREVIEW: _render_preview,
+}
+
+
+def rendition_spec_hash(*, design: Design, kind: str) -> str:
+    text = json.dumps(
+        {"version": RENDER_VERSION, "kind": kind, "design": design.content_hash}, sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rendition_get_or_create(*, design: Design, kind: str) -> Rendition:
+    """The design's rendition of `kind`, rendered once.
+
+    Concurrent requests for the same rendition wait on a row lock on the design
+    (PostgreSQL), so only the first renders; should two renders still race (a database
+    without row locks), the unique constraint keeps one row and the loser's file is removed.
+    """
+    renderer = RENDERERS.get(kind)
+    if renderer is None:
+        raise Invalid(f"Renditions of kind {kind!r} are not available yet.")
+    spec_hash = rendition_spec_hash(design=design, kind=kind)
+    lookup = {"design": design, "kind": kind, "spec_hash": spec_hash}
+    with transaction.atomic():
+        existing = Rendition.objects.filter(**lookup).first()
+        if existing is not None:
+            return existing
+        Design.objects.select_for_update().filter(pk=design.pk).exists()
+        existing = Rendition.objects.filter(**lookup).first()
+        if existing is not None:
+            return existing
+        data, extension = renderer(design)
+        rendition = Rendition(**lookup)
+        name = f"{secrets.token_urlsafe(18)}.{extension}"
+        rendition.file.save(name, ContentFile(data), save=False)
+        try:
+            with transaction.atomic():
+                rendition.save()
+        except IntegrityError:
+            default_storage.delete(rendition.file.name)
+            return Rendition.objects.get(**lookup)
+    return rendition
+
+
+# --- owners ----------------------------------------------------------------------------
+
+
+def owner_claim(*, visitor: str, user_id: int) -> None:
+    """Move a visitor's artworks and designs to their account (at login).
+
+    A design the account already has (same content) is not moved twice: the visitor's
+    copy is removed and the account's kept.
+    """
+    if not visitor:
+        return
+    with transaction.atomic():
+        Artwork.objects.filter(user__isnull=True, visitor=visitor).update(
+            user_id=user_id, visitor=""
+        )
+        theirs = Design.objects.filter(user_id=user_id).values("content_hash")
+        Design.objects.filter(user__isnull=True, visitor=visitor, content_hash__in=theirs).delete()
+        Design.objects.filter(user__isnull=True, visitor=visitor).update(
+            user_id=user_id, visitor=""
+        )
