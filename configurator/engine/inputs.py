@@ -27,8 +27,9 @@ import numpy as np
 MAX_JSON_DEPTH = 8
 
 _READ_CHUNK = 1024 * 1024
-# A JSON string, matched possessively so a long or unterminated one costs one linear pass.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# A JSON string, matched possessively and with its closing quote optional, so that a long or
+# unterminated one costs one linear pass (a pattern that can fail restarts at every quote).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+"?', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPENING = np.frombuffer(b"[{", dtype=np.uint8)
 

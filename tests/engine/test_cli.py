@@ -265,6 +265,9 @@ def hostile(files: Path) -> Path:
     many = DEVICE | {"openings": DEVICE["openings"] * 100_000}
     (files / "many.json").write_text(json.dumps(many))
     (files / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    # A string that never closes, restarted at every quote: quadratic for a backtracking
+    # string pattern (minutes for 240 KB), one pass for a possessive one.
+    (files / "quotes.json").write_text("x" + '\\"' * 120_000)
     return files
 
 
@@ -297,6 +300,9 @@ HOSTILE = {
     "100,000 nested arrays as spec": (
         (*PREVIEW, "--spec", "deep.json"),
         "error: deep.json: spec: nests 100000 levels deep; at most 8 are allowed"),
+    "240 KB of escaped quotes as spec": (
+        (*PREVIEW, "--spec", "quotes.json"),
+        "error: quotes.json: spec: not valid JSON"),
 }  # fmt: skip
 
 
