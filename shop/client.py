@@ -23,3 +23,24 @@ def client_ip(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(forwarded))
     except ValueError:
         return remote
+
+
+# A client owns a whole IPv6 /64, so it is counted as one address.
+IPV6_PREFIX = 64
+
+
+def client_network(request: HttpRequest) -> str:
+    """The client as one key for throttling (login lockouts, rate limits): `client_ip`,
+    with an IPv6 address reduced to its /64 network (any host holds a whole /64, so per-address
+    counting would give it 2^64 fresh starts) and IPv4-mapped IPv6 as plain IPv4. An address
+    that cannot be read is returned as it is."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address)
+    return str(ip)

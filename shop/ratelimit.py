@@ -5,7 +5,7 @@ One call, `rate_limit_hit(scope=..., key=...)`, counts a hit against a named lim
 fits (a client address from `client_address`, an email address, an API client id). The
 counters live in the default cache and are created and bumped with `cache.add` and
 `cache.incr`, which are atomic on Redis and Memcached, so the limits hold across processes.
-Should the cache fail, the limit fails closed (django-ratelimit answers "limited").
+Should the cache be unreachable, the limit fails closed: a 429, never a 500.
 
 Limits are named rates such as "5/h" (count per period: s, m, h, d, optionally "5/10m"),
 read at call time from `settings.RATE_LIMITS` over `DEFAULT_RATE_LIMITS`; a limit set to
@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
+from redis.exceptions import RedisError
 
-from shop.client import client_ip
+from shop.client import client_network
 
 DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     # Wholesale inquiries: each one stores a row and mails staff.
@@ -35,8 +37,8 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "inquiry-email": "3/h",
 }
 
-# A client owns a whole IPv6 /64, so it is counted as one address.
-IPV6_PREFIX = 64
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Ratelimited):
@@ -57,17 +59,14 @@ def rate_for(scope: str) -> str | None:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address as a rate-limit key: `shop.client.client_ip` (which decides
-    whether a proxy's X-Forwarded-For is trusted), with IPv6 reduced to its /64 network."""
+    """The client's address as a rate-limit key (`shop.client.client_network`: proxy-aware,
+    IPv6 counted per /64); every client without a readable address shares one counter."""
+    address = client_network(request)
     try:
-        ip = ipaddress.ip_address(client_ip(request))
+        ipaddress.ip_address(address)
     except ValueError:
-        return "unknown"  # every client without a readable address shares one counter
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address)
-    return str(ip)
+        return "unknown"
+    return address
 
 
 def rate_limit_hit(*, scope: str, key: str, request: HttpRequest | None = None) -> None:
@@ -78,13 +77,19 @@ def rate_limit_hit(*, scope: str, key: str, request: HttpRequest | None = None) 
         return
     # Keys are hashed by django-ratelimit; normalising here makes "A@x.com" and "a@x.com" one.
     value = hashlib.sha256(key.strip().lower().encode()).hexdigest()
-    usage = get_usage(
-        request or HttpRequest(),
-        group=scope,
-        key=lambda _group, _request: value,
-        rate=rate,
-        increment=True,
-    )
+    try:
+        usage = get_usage(
+            request or HttpRequest(),
+            group=scope,
+            key=lambda _group, _request: value,
+            rate=rate,
+            increment=True,
+        )
+    except (OSError, RedisError):
+        # The cache is unreachable (django-ratelimit only copes with a cache that answers):
+        # fail closed with a 429, never a 500 and never an unlimited form.
+        logger.warning("Rate limit '%s' could not be counted: the cache is unreachable", scope)
+        raise RateLimited(scope, 60) from None
     if usage is not None and usage["should_limit"]:
         # time_left is -1 when the cache failed: ask for a minute's patience then.
         raise RateLimited(scope, max(usage["time_left"], 0) or 60)

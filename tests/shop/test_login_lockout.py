@@ -101,3 +101,14 @@ def test_behind_a_proxy_the_forwarded_address_is_the_client(bob, settings):
     assert attempt("bob-staff", PASSWORD, proxy, **forged_then_real).status_code == 429
     other = {"X-Forwarded-For": "198.51.100.20"}
     assert logged_in(attempt("bob-staff", PASSWORD, proxy, **other))
+
+
+def test_an_ipv6_host_cannot_dodge_the_lockout_by_changing_address_within_its_64(bob):
+    """Wrong passwords from five addresses of one IPv6 /64 lock the account for the whole
+    /64 (a host holds all of it); another /64 is not affected."""
+    statuses = [
+        attempt("bob-staff", "wrong", f"2001:db8:1:2::{n}").status_code for n in range(1, 6)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert attempt("bob-staff", PASSWORD, "2001:db8:1:2::99").status_code == 429
+    assert logged_in(attempt("bob-staff", PASSWORD, "2001:db8:1:3::1"))
