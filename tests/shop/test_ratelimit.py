@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from shop.ratelimit import RateLimited, client_address, rate_limit_hit
 from tests.tools import tool_missing
@@ -115,3 +115,16 @@ def test_a_rate_limited_raised_anywhere_becomes_a_429(db, path, accept, content_
     assert response["Retry-After"] == "125"
     assert response["Content-Type"].startswith(content_type)
     assert b"try again in 3 minutes" in response.content
+
+
+def test_an_unreachable_cache_fails_closed_with_a_rate_limit():
+    """With the cache (Redis) down, a limited form answers 'try again later', not a 500."""
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    with override_settings(CACHES=down), pytest.raises(RateLimited) as raised:
+        rate_limit_hit(scope="inquiry-address", key="198.51.100.7")
+    assert raised.value.retry_after == 60
