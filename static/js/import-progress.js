@@ -32,6 +32,10 @@
           window.location.reload();
           return;
         }
+      } else if (response.status >= 400 && response.status < 500) {
+        // Signed out, no permission or no such job: polling again cannot help.
+        show("status", "Progress is not available (reload the page)");
+        return;
       }
     } catch (error) {
       // A network hiccup: try again on the next tick.
