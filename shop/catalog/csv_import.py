@@ -171,6 +171,8 @@ def resource_columns(resource_class: type[StrictModelResource]) -> tuple[list[st
     """(required, all) column names of a resource's import."""
     resource = resource_class()
     columns = [f.column_name for f in resource.get_import_fields()]
+    # Columns a resource reads itself in `import_instance` (e.g. an old export's currency).
+    columns += list(getattr(resource_class, "extra_import_columns", ()))
     return list(resource_class._meta.import_id_fields), columns
 
 

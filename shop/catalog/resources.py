@@ -258,6 +258,10 @@ class ProductResource(StrictModelResource):
 class VariantResource(StrictModelResource):
     """Variants (one product for one phone model in one colour), matched by SKU."""
 
+    # Exports from before the shop had one currency carry this column; `import_instance`
+    # accepts it when it names the shop currency and refuses the row otherwise.
+    extra_import_columns = ("currency",)
+
     sku = fields.Field(attribute="sku", column_name="sku", widget=widgets.CharWidget())
     product = fields.Field(
         attribute="product",

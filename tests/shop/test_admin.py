@@ -871,3 +871,15 @@ def test_import_jobs_are_for_staff_who_may_import(client):
     assert client.get(admin_url(ImportJob, "change", job.pk)).status_code in (302, 403)
     progress = client.get(reverse("admin:catalog_importjob_progress", args=[job.pk]))
     assert progress.status_code == 403
+
+
+def test_an_old_variant_export_with_its_currency_column_still_imports(staff_client, variant_refs):
+    """A file exported before the shop had one currency keeps its `currency` column: the
+    upload check lets it through, an agreeing value imports, a disagreeing one is a row error."""
+    preview = _import(staff_client, Variant, [_variant_row(currency="USD")])
+    assert preview.status_code == 200 and "CF-RDG-IP15-BLK" in preview.content.decode()
+    _confirm(staff_client, Variant, preview)
+    assert Variant.objects.filter(sku="CF-RDG-IP15-BLK").exists()
+    refused = _import(staff_client, Variant, [_variant_row(sku="CF-OTHER", currency="GBP")])
+    assert "Prices are in USD" in refused.content.decode()
+    assert not Variant.objects.filter(sku="CF-OTHER").exists()
