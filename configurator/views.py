@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .models import Rendition
 from .owners import request_owner
-from .ratelimit import Limited, limit_hit
+from .ratelimit import RateLimited, limit_hit
 from .uploads import CappedMemoryUploadHandler, UploadTooLarge
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -46,7 +46,7 @@ def api_errors(view):
             return error(str(exc), 400)
         except services.NotFound as exc:
             return error(str(exc), 404)
-        except Limited as exc:
+        except RateLimited as exc:
             response = error("Too many requests from you in a short time; try again later.", 429)
             response["Retry-After"] = str(exc.retry_after)
             return response

@@ -3,8 +3,10 @@
 One call, `rate_limit_hit(scope=..., key=...)`, counts a hit against a named limit and raises
 `RateLimited` once the limit is passed; any view or service can call it with whatever key
 fits (a client address from `client_address`, an email address, an API client id). The
-counters live in the default cache and are created and bumped with `cache.add` and
-`cache.incr`, which are atomic on Redis and Memcached, so the limits hold across processes.
+counting itself is `configurator.ratelimit.count_hit`, shared with the configurator's API
+(the lower layer, so both can use it). The counters live in the default cache and are
+created and bumped with `cache.add` and `cache.incr`, which are atomic on Redis and
+Memcached, so the limits hold across processes.
 Should the cache be unreachable, the limit fails closed: a 429, never a 500.
 
 Limits are named rates such as "5/h" (count per period: s, m, h, d, optionally "5/10m"),
@@ -18,17 +20,14 @@ it too; `rate_limited_response` (and `rate_limited_view`, for `RATELIMIT_VIEW`) 
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import logging
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
-from redis.exceptions import RedisError
 
+from configurator import ratelimit as core
+from configurator.ratelimit import RateLimited as RateLimited  # the shop's name for it
 from shop.client import client_network
 
 DEFAULT_RATE_LIMITS: dict[str, str | None] = {
@@ -38,24 +37,9 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
 }
 
 
-logger = logging.getLogger(__name__)
-
-
-class RateLimited(Ratelimited):
-    """A rate limit was passed; `retry_after` says in how many seconds to try again."""
-
-    def __init__(self, scope: str, retry_after: int):
-        super().__init__(f"Rate limit '{scope}' passed; retry in {retry_after} s.")
-        self.scope = scope
-        self.retry_after = retry_after
-
-
 def rate_for(scope: str) -> str | None:
-    """The rate of a named limit, read now: `settings.RATE_LIMITS` over the defaults."""
-    limits = {**DEFAULT_RATE_LIMITS, **getattr(settings, "RATE_LIMITS", {})}
-    if scope not in limits:
-        raise KeyError(f"No rate limit named {scope!r}: add it to DEFAULT_RATE_LIMITS.")
-    return limits[scope]
+    """The rate of a named shop limit, read now: `settings.RATE_LIMITS` over the defaults."""
+    return core.rate_for(scope, DEFAULT_RATE_LIMITS)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -71,28 +55,11 @@ def client_address(request: HttpRequest) -> str:
 
 def rate_limit_hit(*, scope: str, key: str, request: HttpRequest | None = None) -> None:
     """Count one hit of `key` (e.g. a client address or an email address) against the named
-    limit, and raise `RateLimited` when it is passed."""
-    rate = rate_for(scope)
-    if rate is None:
-        return
-    # Keys are hashed by django-ratelimit; normalising here makes "A@x.com" and "a@x.com" one.
-    value = hashlib.sha256(key.strip().lower().encode()).hexdigest()
-    try:
-        usage = get_usage(
-            request or HttpRequest(),
-            group=scope,
-            key=lambda _group, _request: value,
-            rate=rate,
-            increment=True,
-        )
-    except (OSError, RedisError):
-        # The cache is unreachable (django-ratelimit only copes with a cache that answers):
-        # fail closed with a 429, never a 500 and never an unlimited form.
-        logger.warning("Rate limit '%s' could not be counted: the cache is unreachable", scope)
-        raise RateLimited(scope, 60) from None
-    if usage is not None and usage["should_limit"]:
-        # time_left is -1 when the cache failed: ask for a minute's patience then.
-        raise RateLimited(scope, max(usage["time_left"], 0) or 60)
+    limit, and raise `RateLimited` when it is passed or cannot be counted (cache down)."""
+    # Normalised, so that "A@x.com" and "a@x.com" are one key.
+    core.count_hit(
+        scope=scope, key=key.strip().lower(), defaults=DEFAULT_RATE_LIMITS, request=request
+    )
 
 
 def wants_json(request: HttpRequest) -> bool:

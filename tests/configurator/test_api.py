@@ -7,6 +7,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
+from django.test import override_settings
 from PIL import Image
 
 from configurator import services
@@ -118,6 +119,21 @@ def test_uploads_are_rate_limited_per_visitor(visitor, other_visitor, settings):
     assert "error" in limited.json() and int(limited["Retry-After"]) > 0
     assert Artwork.objects.count() == 2
     assert upload(other_visitor, data).status_code == 201
+
+
+def test_an_unreachable_cache_limits_uploads_instead_of_failing(visitor, settings):
+    """With the cache (Redis) down, an upload is answered 429 JSON, not a 500, and nothing is
+    stored: the configurator counts with the shop's one fail-closed counter."""
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    with override_settings(CACHES=down):
+        response = upload(visitor, photo_png((40, 30)))
+    assert response.status_code == 429 and "error" in response.json()
+    assert Artwork.objects.count() == 0 and stored_files(settings) == []
 
 
 def test_preview_answers_webp_and_png_on_request(visitor):
