@@ -63,8 +63,43 @@ class Artwork(Owned):
         return f"artwork {self.public_id}"
 
 
+class CaseTemplate(models.Model):
+    """The case one product makes for one phone model, as the engine's case parameters.
+
+    The shop keeps these in step with its catalog (the configurator never imports the
+    shop): `device_data` is the phone model in the engine's device format, `params` the
+    engine's `CaseParams` fields for the product's material and style, `finish` the
+    product's finish. `content_hash` covers all three, so renders made from an older
+    geometry are not served for a newer one.
+    """
+
+    product = models.CharField(max_length=120)  # the catalog product's slug
+    device = models.CharField(max_length=100)  # the phone model's slug
+    material = models.CharField(max_length=16)
+    style = models.CharField(max_length=16, blank=True)
+    finish = models.CharField(max_length=16, blank=True)
+    device_data = models.JSONField()
+    params = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "device"], name="case_template_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} for {self.device}"
+
+
 class Design(Owned):
-    """A saved design; never changed after creation (editing saves a new one)."""
+    """A saved design; never changed after creation (editing saves a new one).
+
+    `case` is the case it was designed on, frozen at save time ({"device": <engine device
+    dict>, "params": <CaseParams fields>}), so a later geometry fix in the catalog never
+    changes a design a shopper saved or ordered; empty for designs on a built-in device
+    with the material's default case.
+    """
 
     token = models.CharField(max_length=32, unique=True, default=public_id)
     spec = models.JSONField()
@@ -75,6 +110,10 @@ class Design(Owned):
     colour = models.CharField(max_length=100, blank=True)
     artworks = models.ManyToManyField(Artwork, related_name="designs")
     content_hash = models.CharField(max_length=64)
+    template = models.ForeignKey(
+        CaseTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="designs"
+    )
+    case = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -101,7 +140,8 @@ class Design(Owned):
 
 
 class Rendition(models.Model):
-    """A file rendered from a design; one per (design, kind, spec hash)."""
+    """A file rendered from a design, or from a case template (product images); one per
+    (design or template, kind, spec hash)."""
 
     class Kind(models.TextChoices):
         PREVIEW = "preview", "Preview"
@@ -112,7 +152,12 @@ class Rendition(models.Model):
         THREEMF = "3mf", "3MF"
         GLB = "glb", "GLB"
 
-    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="renditions")
+    design = models.ForeignKey(
+        Design, null=True, blank=True, on_delete=models.CASCADE, related_name="renditions"
+    )
+    template = models.ForeignKey(
+        CaseTemplate, null=True, blank=True, on_delete=models.CASCADE, related_name="renditions"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     spec_hash = models.CharField(max_length=64)
     file = models.FileField(upload_to="configurator/renditions/")
@@ -122,8 +167,57 @@ class Rendition(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["design", "kind", "spec_hash"], name="rendition_unique_per_spec"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["template", "kind", "spec_hash"],
+                condition=Q(template__isnull=False),
+                name="rendition_unique_per_template_spec",
+            ),
+            models.CheckConstraint(
+                condition=Q(design__isnull=False, template__isnull=True)
+                | Q(design__isnull=True, template__isnull=False),
+                name="rendition_of_design_or_template",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} of {self.design}"
+        return f"{self.kind} of {self.design or self.template}"
+
+
+class RenderJob(models.Model):
+    """Staff's request to render a design's production files, run on the `render` queue.
+
+    The worker claims the job, renders each kind in `kinds` in turn (each is a
+    get-or-create rendition, so a retried job redoes nothing) and counts `done`; the admin
+    polls the counts for its progress bar.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="render_jobs")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    kinds = models.JSONField(default=list)
+    done = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"render job {self.pk} for {self.design}"
+
+    @property
+    def total(self) -> int:
+        return len(self.kinds)
