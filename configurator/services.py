@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from configurator.engine.artwork import ArtworkError, load_artwork, stored_png
-from configurator.engine.case import DEFAULTS, CaseParams
+from configurator.engine.case import DEFAULTS, CaseParams, Material
 from configurator.engine.compose import (
     PreparedArtwork,
     encode_preview,
@@ -30,7 +30,7 @@ from configurator.engine.compose import (
     preview,
     render_print,
 )
-from configurator.engine.devices import Device, builtin_devices
+from configurator.engine.devices import Device, builtin_devices, device_from_dict
 from configurator.engine.geometry import MM_PER_INCH, PrintLayout, fit_grid, layout_for
 from configurator.engine.inputs import InputError, load_json
 from configurator.engine.spec import MAX_SPEC_BYTES, DesignSpec, SpecError, parse_spec, spec_to_dict
@@ -256,18 +256,28 @@ def design_get_shared(*, token: str) -> Design:
 # --- renditions ------------------------------------------------------------------------
 
 
-def _design_inputs(design: Design) -> tuple[Device, DesignSpec, dict[str, Artwork]]:
-    device = builtin_devices()[design.device]
+def design_case(*, design: Design) -> tuple[Device, CaseParams]:
+    """The phone body and case a design was made on: the case frozen into it at save
+    time, or, for a design on a built-in device, that device and the material's defaults."""
+    spec = parse_spec(design.spec)
+    if design.case:
+        device = device_from_dict(design.case["device"])
+        params = CaseParams(**{**design.case["params"], "material": Material(spec.case.material)})
+        return device, params
+    return builtin_devices()[design.device], _params(spec)
+
+
+def _design_inputs(design: Design) -> tuple[Device, CaseParams, DesignSpec, dict[str, Artwork]]:
+    device, params = design_case(design=design)
     spec = parse_spec(design.spec)
     artworks = {a.public_id: a for a in design.artworks.all()}
-    return device, spec, artworks
+    return device, params, spec, artworks
 
 
 def _render_glb(design: Design) -> tuple[bytes, str]:
     from configurator.engine import mesh  # the mesh stack is only needed here
 
-    device, spec, artworks = _design_inputs(design)
-    params = _params(spec)
+    device, params, spec, artworks = _design_inputs(design)
     layout = layout_for(device, params)
     prepared = _prepared_for(spec, artworks, layout, MESH_TEXTURE_DPI, False)
     texture = render_print(spec, prepared, layout, MESH_TEXTURE_DPI) if spec.layers else None
@@ -276,8 +286,8 @@ def _render_glb(design: Design) -> tuple[bytes, str]:
 
 
 def _render_preview(design: Design) -> tuple[bytes, str]:
-    device, spec, artworks = _design_inputs(design)
-    layout = layout_for(device, _params(spec))
+    device, params, spec, artworks = _design_inputs(design)
+    layout = layout_for(device, params)
     width, height = PREVIEW_SIZE
     grid = fit_grid(layout, width, height, 0)
     prepared = _prepared_for(spec, artworks, layout, grid.px_per_mm * MM_PER_INCH, True)
