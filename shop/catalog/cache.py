@@ -16,6 +16,9 @@ The token is replaced
   and the CSV import (import-export saves row by row unless `use_bulk`) all go through them;
 - by `migrate` (post_migrate), so that a release with new templates never serves HTML
   cached by the previous release from a shared Redis;
+- once per block of many changes, inside `catalog_revision_bump_once()`: the CSV import
+  saves row by row, and a bump per row would take the revision row's lock thousands of
+  times and throw the storefront cache away as often;
 - explicitly, by `catalog_revision_bump()`. **Code that changes catalog tables without
   sending signals (QuerySet.update(), bulk_create(), bulk_update(), raw SQL) must call
   `catalog_revision_bump()` after the change, in the same transaction.** `seed_demo` does.
@@ -30,7 +33,10 @@ change the catalog run one after the other.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -77,6 +83,35 @@ def catalog_revision_bump(using: str = DEFAULT_DB_ALIAS) -> str:
     return token
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def catalog_revision_bump_once() -> Iterator[None]:
+    """Within the block, catalog changes made in this thread mark the revision as changed
+    instead of bumping it each time; on leaving the block it is bumped once per database
+    that changed. Use it inside the transaction that makes the changes, so the one bump
+    commits (or rolls back) with them. Blocks may nest: the outermost one bumps."""
+    outermost = getattr(_deferred, "changed", None) is None
+    if outermost:
+        _deferred.changed = set()
+    try:
+        yield
+    finally:
+        if outermost:
+            changed, _deferred.changed = _deferred.changed, None
+            for using in sorted(changed):
+                catalog_revision_bump(using)
+
+
+def _bump_or_defer(using: str) -> None:
+    changed = getattr(_deferred, "changed", None)
+    if changed is None:
+        catalog_revision_bump(using)
+    else:
+        changed.add(using)
+
+
 def catalog_revision(using: str = DEFAULT_DB_ALIAS) -> str:
     """The current catalog revision token (one primary-key lookup, no ORM machinery)."""
     connection = connections[using]
@@ -117,12 +152,12 @@ def cache_key(kind: str, revision: str, *parts: str) -> str:
 
 
 def _bump_on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    catalog_revision_bump(using)
+    _bump_or_defer(using)
 
 
 def _bump_on_m2m_change(sender, action: str, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
-        catalog_revision_bump(using)
+        _bump_or_defer(using)
 
 
 def _bump_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from import_export.formats import base_formats
 
@@ -244,13 +244,35 @@ def _job_resource(kind: str, job_id: int) -> StrictModelResource:
 
 
 def import_job_run(*, job_id: int) -> None:
-    """Run a queued import once, in one transaction: any error saves nothing and is listed."""
+    """Run a queued import once, in one transaction: any error saves nothing and is listed.
+
+    The job's row stays locked for the whole import, and the import and the job's end
+    commit together. So a job left "running" by a worker that died (its transaction rolled
+    back, its lock went with its connection) is taken over by the next delivery of its
+    task (acks_late redelivers it), while a duplicate delivery during a live run finds the
+    row locked and leaves it alone. Without SKIP LOCKED (SQLite: no concurrent workers) a
+    running job is never taken over.
+    """
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING
     )
-    if not claimed:
+    can_take_over = connections[ImportJob.objects.db].features.has_select_for_update_skip_locked
+    if not claimed and not can_take_over:
         return
-    job = ImportJob.objects.get(pk=job_id)
+    with transaction.atomic():
+        running = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING)
+        if can_take_over:
+            running = running.select_for_update(skip_locked=True)
+        job = running.first()
+        if job is None:  # ended, or being run by a live worker holding the lock
+            return
+        if not claimed:
+            logger.warning("Import job %s: taking over a run that stopped", job_id)
+        _import_job_run_locked(job)
+    cache.delete(_progress_key(job_id))
+
+
+def _import_job_run_locked(job: ImportJob) -> None:
     errors: list[str] = []
     summary = ""
     try:
@@ -286,4 +308,3 @@ def import_job_run(*, job_id: int) -> None:
         source="",
         finished_at=timezone.now(),
     )
-    cache.delete(_progress_key(job.pk))

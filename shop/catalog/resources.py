@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.encoding import force_str
 from import_export import fields, resources, widgets
 
+from .cache import catalog_revision_bump_once
 from .models import CaseProduct, Colour, Feature, Finish, Material, PhoneModel, Style, Variant
 from .pricing import shop_currency
 
@@ -166,6 +167,12 @@ class StrictModelResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         return escape_formula(super().export_field(field, instance, **kwargs))
+
+    def import_data_inner(self, *args, **kwargs):
+        # Runs inside import_data's transaction: the rows' saves bump the storefront's
+        # catalog revision once, with the import, not once per row.
+        with catalog_revision_bump_once():
+            return super().import_data_inner(*args, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         for key, value in row.items():
