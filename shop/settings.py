@@ -151,6 +151,8 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="caseforge <shop@caseforge.local>")
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=["staff@caseforge.local"])
+# A mail is sent while its record is locked (wholesale.tasks): never wait on SMTP for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Stripe (used by checkout, which is not built yet).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
 from .models import Inquiry
@@ -19,17 +20,22 @@ from .models import Inquiry
 def inquiry_notify_staff(self, inquiry_id: int) -> bool:
     """Email staff about a new inquiry, once: a retried or repeated task sends nothing more.
 
-    The inquiry is marked as notified only when the mail went out: any failure (a refused
-    connection, an SMTP error, a bad header) releases the claim, and the task retries with
-    backoff, at most 5 times.
+    The inquiry's row is locked while the mail is sent, and marked as notified in the same
+    transaction, only when the mail went out. Any failure (a refused connection, an SMTP
+    error, a bad header) rolls the mark back and the task retries with backoff, at most 5
+    times; a worker that dies mid-send leaves the inquiry unmarked and unlocked, so the
+    redelivered task sends it (at least once, never lost). A duplicate delivery while a live
+    worker sends finds the row locked and skips it (SKIP LOCKED, PostgreSQL).
     """
-    claimed = Inquiry.objects.filter(pk=inquiry_id, staff_notified_at__isnull=True).update(
-        staff_notified_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    try:
-        inquiry = Inquiry.objects.select_related("product", "phone_model").get(pk=inquiry_id)
+    with transaction.atomic():
+        inquiry = (
+            Inquiry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("product", "phone_model")
+            .filter(pk=inquiry_id, staff_notified_at__isnull=True)
+            .first()
+        )
+        if inquiry is None:  # notified already, or being sent by a live worker
+            return False
         send_mail(
             subject=f"Wholesale inquiry: {inquiry.quantity} x {inquiry.product}",
             message=(
@@ -44,8 +50,5 @@ def inquiry_notify_staff(self, inquiry_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=settings.STAFF_NOTIFY_EMAILS,
         )
-    except BaseException:
-        # Release the claim so the retry (or staff, with the "not notified" filter) sends it.
-        Inquiry.objects.filter(pk=inquiry_id).update(staff_notified_at=None)
-        raise
+        Inquiry.objects.filter(pk=inquiry_id).update(staff_notified_at=timezone.now())
     return True

@@ -466,3 +466,85 @@ def test_failed_mail_leaves_the_inquiry_not_notified_and_is_retried(settings, mo
     inquiry.refresh_from_db()
     assert inquiry.staff_notified_at is not None
     assert len(mail.outbox) == 1
+
+
+class DyingMailBackend:
+    """The worker process is killed while the mail is being sent: no handler runs."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import os
+
+        os._exit(9)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_leaves_the_mail_to_its_redelivery(settings):
+    """Nothing is marked before the mail went out: the redelivered task sends it."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the killed worker is a second process: it needs a shared database")
+    inquiry = InquiryFactory()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND_FOR_TEST": f"{__name__}.DyingMailBackend",
+    }
+    script = (
+        "import django, os; django.setup(); from django.conf import settings;"
+        "settings.EMAIL_BACKEND = os.environ['EMAIL_BACKEND_FOR_TEST'];"
+        "from shop.wholesale.tasks import inquiry_notify_staff;"
+        f"inquiry_notify_staff.run({inquiry.pk})"
+    )
+    worker = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120
+    )
+    assert worker.returncode == 9, worker.stderr.decode()[-2000:]
+    inquiry.refresh_from_db()
+    assert inquiry.staff_notified_at is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    assert inquiry_notify_staff.run(inquiry.pk) is True
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("SKIP LOCKED tells a live send from a finished one (PostgreSQL)")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    inquiry = InquiryFactory()
+    locked, release = threading.Event(), threading.Event()
+
+    def live_worker():
+        try:
+            with transaction.atomic():
+                Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=live_worker)
+    worker.start()
+    try:
+        assert locked.wait(30)
+        assert inquiry_notify_staff.run(inquiry.pk) is False
+        assert mail.outbox == []
+    finally:
+        release.set()
+        worker.join(30)
