@@ -112,9 +112,18 @@ def csv_check(
     _ensure_csv_reads_cells_up_to(limits["max_upload_bytes"])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        headers = [h.strip() for h in next(reader, [])]
+        raw_headers = next(reader, [])
+        headers = [h.strip() for h in raw_headers]
         if not any(headers):
             raise CsvProblem("The file is empty: its first line must name the columns.")
+        for raw, header in zip(raw_headers, headers, strict=True):
+            if raw != header and header:
+                # The import matches column names exactly: say so here, not as an unknown
+                # column later.
+                raise CsvProblem(
+                    f"The column name “{raw[:40]}” has spaces around it; remove them and "
+                    "upload the file again."
+                )
         _check_headers(headers, set(required), list(columns))
         rows = 0
         for row in reader:

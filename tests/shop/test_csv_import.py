@@ -89,3 +89,11 @@ def test_admin_import_of_hostile_files_never_fails(staff_client, refs, data):
     context = response.context
     assert context["form"].errors or "result" in context
     assert not Variant.objects.exists()  # a preview saves nothing
+
+
+def test_a_header_with_spaces_around_it_is_named_in_the_check():
+    """The import matches column names exactly, so the check names the spaced one."""
+    data = b"sku, product,phone_model,colour,price\nA,b,c,d,1\n"
+    with pytest.raises(CsvProblem) as exc:
+        csv_check_for(VariantResource, data)
+    assert "“ product”" in str(exc.value) and "spaces" in str(exc.value)
