@@ -61,7 +61,10 @@ INSTALLED_APPS = [
     "shop",
     "shop.catalog",
     "shop.wholesale",
+    "shop.accounts",
     "configurator",
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Turns a RateLimited raised anywhere into a 429 page (shop/ratelimit.py).
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
@@ -116,8 +120,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",  # staff sign in to the admin by username
+    "allauth.account.auth_backends.AuthenticationBackend",  # shoppers by email address
 ]
+
+# Shopper accounts (django-allauth): the email address is the login, verified by mail
+# before the first sign-in; password reset by mail. Sign-in failures are throttled by
+# django-axes like the admin's (AXES_* below); allauth's own rate limits stay on too.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account (order mail goes there), changed by confirming the new one.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "caseforge: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_USER_DISPLAY = "shop.accounts.users.display"
+# django-axes decides sign-in lockouts (its page, its admin, LOGIN_FAILURE_LIMIT); allauth's
+# own failed-login limit stays on as a looser backstop, so it never answers first.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,20/5m/key"}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "catalog:catalog"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -259,6 +287,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # One key per client network, as the rate limits use: an IPv6 host holds a whole /64.
 AXES_CLIENT_IP_CALLABLE = "shop.client.client_network"
+# The admin's form posts "username"; allauth's posts "login" and authenticates by "email".
+AXES_USERNAME_CALLABLE = "shop.accounts.throttle.login_name"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LOGGING = {

@@ -16,6 +16,8 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", metadata_class=None),
         name="api-docs",
     ),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("shop.accounts.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
