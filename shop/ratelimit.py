@@ -34,6 +34,8 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     # Wholesale inquiries: each one stores a row and mails staff.
     "inquiry-address": "5/h",
     "inquiry-email": "3/h",
+    # Cart changes (add, quantity, remove) per client address: each writes rows.
+    "cart-change": "120/h",
 }
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shop.catalog",
     "shop.wholesale",
     "shop.accounts",
+    "shop.cart",
     "configurator",
     "allauth",
     "allauth.account",
@@ -321,3 +322,10 @@ RECENTLY_VIEWED_MAX = 20
 # Lifetime of cached storefront HTML; a catalog change invalidates it at once (cache.py).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+# Printing a shopper's own design adds this to each case (in SHOP_CURRENCY).
+SHOP_DESIGN_SURCHARGE = env.str("SHOP_DESIGN_SURCHARGE", default="5.00")
+# At most this many of one item, and this many different items, in a cart.
+CART_LIMITS = {
+    "line_quantity": env.int("CART_MAX_QUANTITY", default=10),
+    "lines": env.int("CART_MAX_LINES", default=20),
+}

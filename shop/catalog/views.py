@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -333,11 +334,21 @@ def _colour_options(selection: Selection, variants: list[Variant]) -> list[dict]
     ]
 
 
+# The purchase panel is cached for every visitor, but its "Add to cart" form needs the
+# visitor's own CSRF token: the cached HTML holds this slot, filled in per response.
+CSRF_SLOT = "__csrf_token_slot__"
+
+
+def _fill_csrf(request: HttpRequest, html: str) -> SafeString:
+    return mark_safe(html.replace(CSRF_SLOT, get_token(request)))
+
+
 def _purchase_context(
     detail: selectors.ProductDetail, selection: Selection, strategy: RetailStrategy
 ) -> dict:
     variant = selection.variant
     return {
+        "csrf_slot": CSRF_SLOT,
         "product": detail.product,
         "selection": selection,
         "variant": variant,
@@ -424,7 +435,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             html, cacheable = _purchase_fragment(slug, model, colour, strategy)
             if cacheable:
                 cache.set(key, html, storefront_cache.ttl())
-        return _vary(HttpResponse(html))
+        return _vary(HttpResponse(_fill_csrf(request, html)), "Cookie")
 
     viewed = recently_viewed.viewed_ids(request)
     key = storefront_cache.cache_key("product", revision, fingerprint, *selection_key, photo or "")
@@ -453,6 +464,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     context = {
         "body": body,
+        "main_html": _fill_csrf(request, body.main_html),
         "product_name": body.name,
         "product_slug": body.slug,
         "inquiry_fields_html": mark_safe(body.inquiry_fields_html),
