@@ -181,10 +181,14 @@ class DesignAdmin(admin.ModelAdmin):
                 wrap(downloads.design_thumbnail),
                 name="configurator_design_thumbnail",
             ),
-            path(
-                "<int:design_id>/download/<str:kind>/",
-                wrap(downloads.design_download),
-                name="configurator_design_download",
+            *(
+                path(
+                    f"<int:design_id>/download/{kind}/",
+                    wrap(downloads.design_download),
+                    {"kind": kind},
+                    name=f"configurator_design_download_{kind}",
+                )
+                for kind in PRODUCTION_KINDS
             ),
             path(
                 "<int:design_id>/render/",
@@ -214,7 +218,7 @@ class DesignAdmin(admin.ModelAdmin):
             for kind in PRODUCTION_KINDS:
                 rendition = current.get(kind)
                 url = (
-                    reverse("admin:configurator_design_download", args=[design.pk, kind])
+                    reverse(f"admin:configurator_design_download_{kind}", args=[design.pk])
                     if rendition is not None
                     else ""
                 )
