@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import threading
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import lib3mf
@@ -20,9 +21,10 @@ from django.db import connection
 from PIL import Image
 
 from configurator import production, services
+from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.geometry import layout_for, print_size_px
 from configurator.engine.printfile import PRINT_DPI
-from configurator.models import Rendition
+from configurator.models import Design, Rendition
 from tests.tools import tool_missing
 
 from .designs import saved_design
@@ -217,3 +219,26 @@ def test_two_racing_requests_render_a_production_file_once(monkeypatch, kind):
     assert len(calls) == 1
     assert len(set(results)) == 1
     assert Rendition.objects.filter(design=design, kind=kind).count() == 1
+
+
+def test_renders_use_the_case_frozen_into_the_design():
+    """A design saved on a catalog phone keeps the case it was made on: its STL and print
+    file follow the frozen geometry (here 6 mm wider than the built-in phone)."""
+    table = json.loads((Path(services.__file__).parent / "engine" / "devices.json").read_text())
+    phone = next(d for d in table["devices"] if d["slug"] == "iphone-12")
+    wide = {**phone, "width_mm": phone["width_mm"] + 6}
+    plain = saved_design("plain")
+    frozen = saved_design("frozen")
+    Design.objects.filter(pk=frozen.pk).update(
+        case={"device": wide, "params": {**asdict(DEFAULTS[Material.TPU]), "material": "tpu"}}
+    )
+    frozen.refresh_from_db()
+
+    def stl_width(design) -> float:
+        mesh = trimesh.load(io.BytesIO(render(design, Kind.STL)), file_type="stl", force="mesh")
+        return float(mesh.extents[0])
+
+    assert stl_width(frozen) == pytest.approx(stl_width(plain) + 6, abs=0.05)
+    plain_png = Image.open(io.BytesIO(render(plain, Kind.PRINT_PNG)))
+    frozen_png = Image.open(io.BytesIO(render(frozen, Kind.PRINT_PNG)))
+    assert frozen_png.width - plain_png.width == pytest.approx(6 / 25.4 * PRINT_DPI, abs=2)

@@ -4,6 +4,7 @@ queue, eagerly here and on a real worker over Redis."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -203,17 +204,27 @@ def redis_app(transactional_db):
         app.conf.update(saved)
 
 
+@contextmanager
 def render_worker():
     """A worker thread consuming the `render` queue only, as `celery -A shop worker -Q
     render` does."""
-    return start_worker(
-        app,
-        pool="solo",
-        queues=["render"],
-        perform_ping_check=False,
-        shutdown_timeout=10,
-        loglevel="WARNING",
-    )
+    # `-Q` selects the queues on the app itself, for every later worker of this process:
+    # put the app's selection back afterwards (no public call for it).
+    queues = app.amqp.queues
+    saved = (queues._consume_from, dict(queues._default_consume_from))
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            queues=["render"],
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            loglevel="WARNING",
+        ):
+            yield
+    finally:
+        queues._consume_from = saved[0]
+        queues._default_consume_from = saved[1]
 
 
 @needs_redis
