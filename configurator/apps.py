@@ -8,3 +8,6 @@ class ConfiguratorConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the login receiver)
+        from .production import register
+
+        register()  # the production files' renderers

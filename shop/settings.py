@@ -197,6 +197,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Renders are slow and memory-hungry: they get their own queue, and workers of their own
+# (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
+CELERY_TASK_ROUTES = {"configurator.tasks.render_design_job": {"queue": "render"}}
 
 CACHES = {
     "default": (

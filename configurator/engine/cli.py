@@ -43,7 +43,7 @@ from .devices import Device, DeviceError, builtin_devices, get_device
 from .geometry import MM_PER_INCH, PrintLayout, check_dpi, fit_grid, layout_for
 from .inputs import InputError, read_file
 from .preflight import preflight
-from .printfile import print_files
+from .printfile import PRINT_DPI, design_print_files
 from .spec import MAX_SPEC_BYTES, DesignSpec, SpecError, default_spec, parse_spec
 
 MESH_TEXTURE_DPI = 200
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--size", default="600x1200", help="WIDTHxHEIGHT in pixels")
     sub.add_argument("--out", required=True, type=Path, help="output image file")
     sub = design("print", "write print.png, print.pdf and preflight.json", True)
-    sub.add_argument("--dpi", default=300, type=int, help="72..600, default 300")
+    sub.add_argument("--dpi", default=PRINT_DPI, type=int, help=f"72..600, default {PRINT_DPI}")
     sub.add_argument("--out", required=True, type=Path, help="output directory")
     sub = design("mesh", "write case.stl, case.3mf and case.glb", False)
     sub.add_argument("--out", required=True, type=Path, help="output directory")
@@ -218,9 +218,7 @@ def _cmd_print(args: argparse.Namespace) -> None:
     device, spec, layout = _setup(args)
     data = _artwork(args.artwork)
     spec, artworks, facts = _artworks(spec, data, layout, dpi, False)
-    raster = render_print(spec, artworks, layout, dpi)
-    report = preflight(spec, artworks, layout, dpi, facts)
-    files = print_files(raster, layout, dpi, report.to_dict())
+    files = design_print_files(spec, artworks, layout, dpi, facts)
     with _writing(args.out):
         files.write(args.out)
 
@@ -228,8 +226,8 @@ def _cmd_print(args: argparse.Namespace) -> None:
 def _cmd_preflight(args: argparse.Namespace) -> None:
     device, spec, layout = _setup(args)
     data = _artwork(args.artwork)
-    spec, artworks, facts = _artworks(spec, data, layout, 300, False)
-    sys.stdout.write(preflight(spec, artworks, layout, 300, facts).to_json())
+    spec, artworks, facts = _artworks(spec, data, layout, PRINT_DPI, False)
+    sys.stdout.write(preflight(spec, artworks, layout, PRINT_DPI, facts).to_json())
 
 
 def _cmd_mesh(args: argparse.Namespace) -> None:

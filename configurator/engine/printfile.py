@@ -22,6 +22,7 @@ import io
 import json
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
+from .artwork import ArtworkFacts
 from .case import RoundedRect, rounded_rect_points
+from .compose import PreparedArtwork, render_print
 from .geometry import MM_PER_INCH, PrintLayout, check_dpi
+from .preflight import preflight as preflight_check
+from .spec import DesignSpec
 
+PRINT_DPI = 300  # the print files' resolution unless the caller asks for another
 PNG_COMPRESS_LEVEL = 1  # fast: the print file is written once, read by one RIP
 CUT_LINE_WIDTH_PT = 0.25
 CUT_SPOT_NAME = "CutContour"
@@ -287,3 +293,18 @@ def print_files(
     """PNG, PDF and preflight JSON for a print raster."""
     report = json.dumps(preflight, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return PrintFiles(print_png(raster, dpi), print_pdf(raster, layout, dpi), report.encode())
+
+
+def design_print_files(
+    spec: DesignSpec,
+    artworks: Mapping[str, PreparedArtwork],
+    layout: PrintLayout,
+    dpi: int = PRINT_DPI,
+    facts: Mapping[str, ArtworkFacts] | None = None,
+) -> PrintFiles:
+    """A design's print files: its print raster at `dpi` as PNG and PDF, and its preflight
+    report at the same `dpi` (`facts` adds the intake's warnings to the report)."""
+    check_dpi(dpi)
+    raster = render_print(spec, artworks, layout, dpi)
+    report = preflight_check(spec, artworks, layout, dpi, facts)
+    return print_files(raster, layout, dpi, report.to_dict())
