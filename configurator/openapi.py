@@ -28,6 +28,8 @@ TAG = "Configurator"
 MAX_UPLOAD_MB = 25
 MAX_TEXT_FIELD = 100  # configurator.services.MAX_TEXT_FIELD
 COLOUR_PATTERN = "^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
+_CONTROL = "\\x00-\\x1f\\x7f-\\x9f"
+SINGLE_LINE_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -117,6 +119,7 @@ def _schemas() -> dict[str, dict]:
                 "opacity": _number(0.0, 1.0, default=1.0),
             },
             "required": ["type", "artwork", "x_mm", "y_mm"],
+            "not": {"required": ["width_mm", "scale"]},
         },
         "TextLayer": {
             "type": "object",
@@ -124,7 +127,13 @@ def _schemas() -> dict[str, dict]:
             "description": "One line of text, centred on (x_mm, y_mm).",
             "properties": {
                 "type": {"type": "string", "enum": ["text"]},
-                "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS},
+                "text": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_TEXT_CHARS,
+                    "pattern": SINGLE_LINE_PATTERN,
+                    "description": "One line: no control characters, not only spaces.",
+                },
                 "x_mm": _coordinate("Centre, mm from the back's left edge."),
                 "y_mm": _coordinate("Centre, mm from the back's top edge."),
                 "size_mm": _number(0.5, 100.0, default=6.0),
@@ -147,6 +156,7 @@ def _schemas() -> dict[str, dict]:
                 "case": _ref("CaseStyle"),
                 "background": {
                     "type": "string",
+                    "pattern": "^(?:transparent|#[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?)$",
                     "description": '"transparent" or a colour "#rrggbb[aa]".',
                     "default": "transparent",
                 },
