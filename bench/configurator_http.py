@@ -72,11 +72,18 @@ class Client:
     """One keep-alive connection with a cookie jar and a CSRF token, like a browser tab."""
 
     def __init__(self, port: int):
+        self.port = port
+        self.last = time.monotonic()
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
         self.cookies = {"csrftoken": token}
 
     def request(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+        if time.monotonic() - self.last > 3.0:
+            # gunicorn closes a connection idle for `keepalive` (5 s): reconnect up front,
+            # as a browser would after a pause, rather than fail mid-request.
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         headers = {
             **headers,
@@ -87,6 +94,7 @@ class Client:
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
         data = response.read()
+        self.last = time.monotonic()
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
