@@ -379,7 +379,7 @@ def configurator_paths(result, generator, request, public):
                 "name": TAG,
                 "description": (
                     "Design your own case: upload pictures, preview, save and share. Errors "
-                    'are JSON {"error": "<one line>"} with a 4xx status.'
+                    'are JSON `{"error": "one line for the shopper"}` with a 4xx status.'
                 ),
             }
         )

@@ -186,7 +186,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "caseforge API",
-    "DESCRIPTION": "Catalog and wholesale quotes for caseforge API clients.",
+    "DESCRIPTION": "The configurator (design your own case); catalog and wholesale quotes to come.",
     "VERSION": "0.1.0",
     # Swagger UI from the installed sidecar package, not a CDN: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
