@@ -7,16 +7,25 @@ A hit is counted with django-ratelimit's `get_usage` on the default cache (`cach
 unreachable, the limit fails closed: `RateLimited`, never a 500 and never an unlimited form.
 Limits are named rates such as "5/h", read at call time from `settings.RATE_LIMITS` over the
 caller's defaults; None switches one off.
+
+The configurator's API counts each request twice: per visitor (the session's visitor id or
+the account) and per client address (`<scope>-address`). A visitor without cookies is a new
+visitor on every request, so the address limit is what holds a cookieless flood. Which
+address a request comes from is the deployment's to say (a proxy in front changes it): the
+setting CONFIGURATOR_CLIENT_ADDRESS names a function of the request by dotted path (read at
+call time; the shop sets its proxy-aware one), by default REMOTE_ADDR.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
 from redis.exceptions import RedisError
@@ -29,6 +38,12 @@ DEFAULT_LIMITS: dict[str, str | None] = {
     "configurator-preview": "1200/h",
     "configurator-design": "120/h",
     "configurator-render": "120/h",
+    # Per client address: many visitors may share one (an office, a mobile carrier's NAT),
+    # so these are several visitors' worth.
+    "configurator-upload-address": "300/h",
+    "configurator-preview-address": "6000/h",
+    "configurator-design-address": "600/h",
+    "configurator-render-address": "600/h",
 }
 
 
@@ -85,3 +100,33 @@ def count_hit(
 def limit_hit(*, scope: str, key: str) -> None:
     """Count one hit of a configurator limit (`DEFAULT_LIMITS`)."""
     count_hit(scope=scope, key=key, defaults=DEFAULT_LIMITS)
+
+
+def remote_addr(request: HttpRequest) -> str:
+    """The default client address: the peer's, REMOTE_ADDR."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@functools.cache
+def _address_function(path: str) -> Callable[[HttpRequest], str]:
+    return import_string(path)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The request's client address as a rate-limit key: the function named by the setting
+    CONFIGURATOR_CLIENT_ADDRESS (read now), else REMOTE_ADDR. Requests whose address cannot
+    be told share one key."""
+    path = getattr(settings, "CONFIGURATOR_CLIENT_ADDRESS", None)
+    address = (_address_function(path) if path else remote_addr)(request)
+    return address or "unknown"
+
+
+def limit_request(*, scope: str, request: HttpRequest, visitor_key: str | None) -> None:
+    """Count one request against a configurator limit: per visitor (when the request has
+    one) and per client address (`<scope>-address`, when such a limit is named); raise
+    `RateLimited` when either is passed."""
+    if visitor_key is not None:
+        limit_hit(scope=scope, key=visitor_key)
+    address_scope = f"{scope}-address"
+    if address_scope in {**DEFAULT_LIMITS, **getattr(settings, "RATE_LIMITS", {})}:
+        limit_hit(scope=address_scope, key=f"address:{client_address(request)}")

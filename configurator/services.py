@@ -24,10 +24,13 @@ from configurator.engine.artwork import ArtworkError, load_artwork, stored_png
 from configurator.engine.case import DEFAULTS, CaseParams, Material
 from configurator.engine.compose import (
     PreparedArtwork,
+    PreviewScene,
     encode_preview,
     needed_max_side_px,
     prepare,
     preview,
+    preview_scene,
+    render_preview,
     render_print,
 )
 from configurator.engine.devices import Device, builtin_devices, device_from_dict
@@ -136,6 +139,30 @@ def prepared_artwork(*, artwork: Artwork, max_side_px: int, pyramid: bool) -> Pr
 def prepared_cache_clear() -> None:
     with _prepared_lock:
         _prepared.clear()
+    with _scenes_lock:
+        _scenes.clear()
+
+
+# Preview scenes (backdrop, case body, finish: everything but the layers), per process, by
+# device and case style: building one costs more than rendering the layers on it. Bounded by
+# entry count (a case colour is free input); each entry is a few preview-sized images.
+_SCENES_MAX = 8
+_scenes: OrderedDict[tuple[str, Any], PreviewScene] = OrderedDict()
+_scenes_lock = threading.Lock()
+
+
+def _preview_scene(device: Device, spec: DesignSpec, layout: PrintLayout) -> PreviewScene:
+    key = (device.slug, spec.case)
+    with _scenes_lock:
+        if key in _scenes:
+            _scenes.move_to_end(key)
+            return _scenes[key]
+    scene = preview_scene(layout, *PREVIEW_SIZE, spec.case)
+    with _scenes_lock:
+        _scenes[key] = scene
+        while len(_scenes) > _SCENES_MAX:
+            _scenes.popitem(last=False)
+    return scene
 
 
 # --- specs and devices -----------------------------------------------------------------
@@ -194,7 +221,8 @@ def preview_render(*, owner: Owner | None, device_slug: Any, document: Any, fmt:
     width, height = PREVIEW_SIZE
     grid = fit_grid(layout, width, height, 0)
     prepared = _prepared_for(spec, artworks, layout, grid.px_per_mm * MM_PER_INCH, True)
-    return encode_preview(preview(spec, prepared, layout, width, height), fmt)
+    scene = _preview_scene(device, spec, layout)
+    return encode_preview(render_preview(scene, spec, prepared), fmt)
 
 
 # --- designs ---------------------------------------------------------------------------

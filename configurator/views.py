@@ -7,6 +7,7 @@ every file served is a re-encode, with its own Content-Type and nosniff.
 from __future__ import annotations
 
 import functools
+import secrets
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .models import Rendition
-from .owners import request_owner
-from .ratelimit import RateLimited, limit_hit
+from .owners import VISITOR_SESSION_KEY, Owner, request_owner
+from .ratelimit import RateLimited, limit_request
 from .uploads import CappedMemoryUploadHandler, UploadTooLarge
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -54,9 +55,24 @@ def api_errors(view):
     return wrapper
 
 
-def _limit(request: HttpRequest, scope: str) -> None:
-    owner = request_owner(request, create=True)
-    limit_hit(scope=scope, key=owner.key)
+def _limit(request: HttpRequest, scope: str, owner: Owner | None = None) -> None:
+    """Count the request against a limit per visitor (`owner`, else the request's if it has
+    one yet) and per client address (configurator/ratelimit.py); a request without cookies
+    is held by the latter."""
+    owner = owner or request_owner(request, create=False)
+    limit_request(scope=scope, request=request, visitor_key=owner.key if owner else None)
+
+
+def _creating_owner(request: HttpRequest) -> Owner:
+    """The owner of what the request is to create: the account or the session's visitor,
+    or else a new visitor, whose id `_keep_owner` puts in the session once the creation
+    succeeded, so that a refused request starts no session (and stores no session row)."""
+    return request_owner(request, create=False) or Owner(visitor=secrets.token_urlsafe(24))
+
+
+def _keep_owner(request: HttpRequest, owner: Owner) -> None:
+    if owner.user_id is None and request.session.get(VISITOR_SESSION_KEY) != owner.visitor:
+        request.session[VISITOR_SESSION_KEY] = owner.visitor
 
 
 # The upload handler must be in place before anything reads the body, and CSRF checking
@@ -69,7 +85,8 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
     """POST multipart field `file` -> 201 {"id", "width", "height", "format", "sha256"}."""
     if declared_length(request) > MAX_UPLOAD_BYTES:
         return error(TOO_LARGE, 413)
-    _limit(request, "configurator-upload")
+    owner = _creating_owner(request)
+    _limit(request, "configurator-upload", owner)
     request.upload_handlers = [CappedMemoryUploadHandler(MAX_UPLOAD_BYTES, request)]
     try:
         upload = request.FILES.get("file")
@@ -80,8 +97,8 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
         return refused
     if upload is None:
         return error('Send the image as the multipart field "file".', 400)
-    owner = request_owner(request, create=True)
     artwork = services.artwork_create(owner=owner, data=upload.read())
+    _keep_owner(request, owner)
     body = {
         "id": artwork.public_id,
         "width": artwork.width,
@@ -128,14 +145,16 @@ def preview(request: HttpRequest) -> HttpResponse:
 def design_create(request: HttpRequest) -> HttpResponse:
     """POST {"product", "device", "colour", "spec"} -> 201 {"token", "url"}."""
     data = _json_body(request)
-    _limit(request, "configurator-design")
+    owner = _creating_owner(request)
+    _limit(request, "configurator-design", owner)
     design = services.design_create(
-        owner=request_owner(request, create=True),
+        owner=owner,
         device_slug=data.get("device"),
         document=data.get("spec"),
         product=data.get("product"),
         colour=data.get("colour"),
     )
+    _keep_owner(request, owner)
     return JsonResponse({"token": design.token, "url": f"/design/s/{design.token}/"}, status=201)
 
 

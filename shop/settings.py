@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 RATELIMIT_VIEW = "shop.ratelimit.rate_limited_view"
+# The configurator's API limits count per client address too: the shop's proxy-aware key.
+CONFIGURATOR_CLIENT_ADDRESS = "shop.ratelimit.client_address"
 
 ROOT_URLCONF = "shop.urls"
 
@@ -218,18 +220,25 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "caseforge API",
-    "DESCRIPTION": "Catalog and wholesale quotes for caseforge API clients.",
+    "DESCRIPTION": "The configurator (design your own case); catalog and wholesale quotes to come.",
     "VERSION": "0.1.0",
     # Swagger UI from the installed sidecar package, not a CDN: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The configurator's plain Django views, described by hand (configurator/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "configurator.openapi.configurator_paths",
+    ],
 }
 
 # Security: strict when DEBUG is off, so `manage.py check --deploy` passes.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# JSON {"error": ...} for API clients, Django's page for the rest (shop/csrf.py).
+CSRF_FAILURE_VIEW = "shop.csrf.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

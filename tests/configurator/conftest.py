@@ -28,10 +28,10 @@ def photo_png(size=(400, 300)) -> bytes:
     return corpus.encode(corpus.photo(size), "PNG")
 
 
-def upload(client: Client, data: bytes, name: str = "photo.png"):
+def upload(client: Client, data: bytes, name: str = "photo.png", **extra):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post("/design/api/artworks/", {"file": SimpleUploadedFile(name, data)})
+    return client.post("/design/api/artworks/", {"file": SimpleUploadedFile(name, data)}, **extra)
 
 
 def spec_with(*artwork_ids: str, x_mm: float = 35.0) -> dict:
