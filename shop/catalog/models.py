@@ -6,6 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -256,9 +257,16 @@ def product_photo_path(instance: ProductPhoto, filename: str) -> str:
     return f"products/{instance.product.slug}/{filename}"
 
 
+def public_storage():
+    """The storage of files anyone may see at their URL (settings.STORAGES["public"]): on S3
+    a public-read prefix, where the private default storage would give URLs that expire
+    while cached pages still show them."""
+    return storages["public"]
+
+
 class ProductPhoto(models.Model):
     product = models.ForeignKey(CaseProduct, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=product_photo_path)
+    image = models.ImageField(upload_to=product_photo_path, storage=public_storage)
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     colour = models.ForeignKey(
