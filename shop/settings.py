@@ -150,12 +150,10 @@ STORAGES = {
 }
 
 # S3-compatible object storage (django-storages) instead of the local file system, when
-# S3_BUCKET is set. "default" holds the private files (artworks, renditions, product
-# renders): private ACL, and URLs signed for S3_URL_EXPIRE seconds, so nothing in it is
-# reachable by a guessable address; the app serves what is public of it through its own
-# views (configurator.views.template_render). "public" holds staff's product photos,
-# public-read under public/, at S3_CUSTOM_DOMAIN (a CDN) when set. A half-configured S3
-# refuses to start rather than quietly writing files to the local disk.
+# S3_BUCKET is set (see shop/storage.py): "default" private (private ACL, URLs signed for
+# S3_URL_EXPIRE seconds; product renders are served by the app's own view), "public"
+# public-read for staff's product photos (at S3_CUSTOM_DOMAIN, a CDN, when set). A
+# half-configured S3 refuses to start rather than quietly writing files to the local disk.
 S3_BUCKET = env.str("S3_BUCKET", default="")
 _S3_VARS = {
     name: env.str(name, default="")
@@ -185,34 +183,19 @@ if S3_BUCKET:
             "S3-compatible service): set the one that says where the bucket is."
         )
     S3_URL_EXPIRE = env.int("S3_URL_EXPIRE", default=300)
-    _s3 = {
-        "bucket_name": S3_BUCKET,
-        "endpoint_url": _S3_VARS["S3_ENDPOINT_URL"] or None,
-        "region_name": _S3_VARS["S3_REGION"] or None,
-        "access_key": _S3_VARS["S3_ACCESS_KEY_ID"] or None,
-        "secret_key": _S3_VARS["S3_SECRET_ACCESS_KEY"] or None,
-        "file_overwrite": False,
-    }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            **_s3,
-            "location": "private",
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": S3_URL_EXPIRE,
-        },
-    }
-    STORAGES["public"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            **_s3,
-            "location": "public",
-            "default_acl": "public-read",
-            "querystring_auth": False,
-            "custom_domain": _S3_VARS["S3_CUSTOM_DOMAIN"] or None,
-        },
-    }
+    from shop.storage import s3_storages
+
+    STORAGES.update(
+        s3_storages(
+            bucket=S3_BUCKET,
+            endpoint_url=_S3_VARS["S3_ENDPOINT_URL"],
+            region=_S3_VARS["S3_REGION"],
+            access_key=_S3_VARS["S3_ACCESS_KEY_ID"],
+            secret_key=_S3_VARS["S3_SECRET_ACCESS_KEY"],
+            custom_domain=_S3_VARS["S3_CUSTOM_DOMAIN"],
+            expire=S3_URL_EXPIRE,
+        )
+    )
 
 # Mail: console by default; EMAIL_URL=smtp://user:pass@host:587 (or smtp+tls://) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
