@@ -250,3 +250,45 @@ def test_a_phone_model_the_engine_refuses_gets_no_template_but_saves(catalog, ca
     phone.save()  # the catalog's own validation is the admin's business; the save works
     assert "No case template" in caplog.text
     assert template_of(product, phone).device_data["height_mm"] != 900
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_requests_render_a_product_image_once(monkeypatch):
+    """Two threads asking at once for the same render get one row; the engine runs once."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks (.ci/run sets DATABASE_URL to PostgreSQL)")
+    template = sync()
+    renders = []
+    real = cases._render
+
+    def slow_render(*args):
+        renders.append(args)
+        time.sleep(0.3)  # widens the window in which the other request would render too
+        return real(*args)
+
+    monkeypatch.setattr(cases, "_render", slow_render)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def request():
+        try:
+            start.wait()
+            results.append(cases.template_rendition(template=template, colour="#2f5bd3").pk)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(renders) == 1
+    assert len(set(results)) == 1 and Rendition.objects.count() == 1
