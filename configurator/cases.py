@@ -59,7 +59,7 @@ MIN_PRINTABLE_MM = 0.6
 
 # Bumped when a product render's look changes, so every product image gets a new URL.
 TEMPLATE_RENDER_VERSION = 1
-TEMPLATE_RENDER_SIZE = (800, 800)  # square, as the catalog's cards and gallery show them
+TEMPLATE_RENDER_SIZE = (640, 640)  # square: the product page shows it at 640, cards at 320
 RENDER_SALT = "configurator.cases.template-render"
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
 KEY = re.compile(r"(\d{1,18})-([0-9a-f]{6})-([0-9a-f]{16})-([0-9a-f]{24})")

@@ -47,7 +47,7 @@ def test_the_main_image_is_the_render_of_the_chosen_variant(browser, live_server
     page.goto(f"{live_server.url}{rugged.get_absolute_url()}")
     main = page.locator("img[data-gallery-main]")
     expect(main).to_have_attribute("src", render_src(rugged, "iphone-14", "blue"))
-    expect(main).to_have_js_property("naturalWidth", 800)  # served by the app, without DEBUG
+    expect(main).to_have_js_property("naturalWidth", 640)  # served by the app, without DEBUG
 
     page.get_by_label("Phone model", exact=True).select_option("pixel-8")
     expect(page.get_by_test_id("sku")).to_have_text("R-P8-BLU")
@@ -58,5 +58,5 @@ def test_the_main_image_is_the_render_of_the_chosen_variant(browser, live_server
     page.locator("label.swatch", has_text="Black").click()
     expect(page.get_by_test_id("sku")).to_have_text("R-P8-BLK")
     expect(main).to_have_attribute("src", render_src(rugged, "pixel-8", "black"))
-    expect(main).to_have_js_property("naturalWidth", 800)
+    expect(main).to_have_js_property("naturalWidth", 640)
     page.close()
