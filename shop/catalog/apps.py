@@ -7,7 +7,8 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
-        from . import cache
+        from . import cache, case_templates
 
         cache.connect_signals()
         cache.connect_post_migrate(self)
+        case_templates.connect_signals()

@@ -2,12 +2,12 @@
 
 Everything here is deterministic: running the loader twice leaves the database and the media
 folder as they were. Phone models come from the configurator engine's device table (the one
-source of truth for device geometry); product photos are drawn locally with Pillow.
+source of truth for device geometry); product images are the engine's renders of each
+product's case template (`configurator.cases`), like everyone else's.
 """
 
 from __future__ import annotations
 
-import io
 import secrets
 import zlib
 from collections.abc import Callable
@@ -15,15 +15,14 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model
-from PIL import Image, ImageDraw, ImageFont
 
 from configurator.engine.devices import Device, builtin_devices
+from configurator.models import CaseTemplate
 
 from .cache import catalog_revision_bump
+from .case_templates import case_templates_sync, sync_deferred
 from .models import (
     CaseProduct,
     Colour,
@@ -35,7 +34,6 @@ from .models import (
     ProductPhoto,
     Style,
     Variant,
-    product_photo_path,
 )
 
 DEMO_STAFF_USERNAME = "staff"
@@ -642,195 +640,50 @@ def load_staff_user(tally: Tally, *, known_password: bool) -> str | None:
     return password
 
 
-# --- photos -------------------------------------------------------------------------------
-
-PHOTO_PX = 800
-PHOTOS_PER_PRODUCT = 2
+# --- case templates ---------------------------------------------------------------------
 
 
-def demo_photo_name(product: CaseProduct, number: int) -> str:
-    """Where demo photo `number` (1-based) of a product is stored, relative to MEDIA_ROOT."""
-    return product_photo_path(ProductPhoto(product=product), f"demo-{number}.png")
+def load_case_templates(tally: Tally, before: dict[tuple[str, str], str]) -> None:
+    """Every (product, phone model) pair's case template, in step with the catalog: the
+    product images are the engine's renders of these (drawn on first view, see
+    `configurator.cases`). Saves sync no templates during the seed (one sync here instead
+    of one per saved row); counted against the templates as they were before it (`before`:
+    content hash by pair)."""
+    case_templates_sync()
+    for pair, content_hash in _template_hashes().items():
+        if pair not in before:
+            tally.add(CREATED)
+        else:
+            tally.add(UPDATED if before[pair] != content_hash else UNCHANGED)
 
 
-def _hex_rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = hex_colour.lstrip("#")
-    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+DRAWN_PHOTO_ALT = "(generated demo image)"
 
 
-def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
-    if factor < 1:
-        return tuple(max(0, int(c * factor)) for c in rgb)  # type: ignore[return-value]
-    return tuple(min(255, int(c + (255 - c) * (factor - 1))) for c in rgb)  # type: ignore[return-value]
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):  # Pillow without FreeType: the small bitmap font
-        return ImageFont.load_default()
-
-
-def _centred_text(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill) -> None:
-    font = _font(size)
-    width = draw.textlength(text, font=font)
-    draw.text(((PHOTO_PX - width) / 2, y), text, font=font, fill=fill)
-
-
-def _lens_positions(device: Device, box: tuple[float, float, float, float]):
-    """Lenses to draw in the camera cut-out: one in a small island, two or three (a Pro) in a
-    large square one, a row of up to three along a long strip."""
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    cam = device.camera
-    short = min(cam.width_mm, cam.height_mm)
-    along = min(3, max(1, round(max(cam.width_mm, cam.height_mm) / short)))
-    if along == 1 and short >= 20:  # a big square island
-        r = min(w, h) * 0.2
-        spots = [(0.3, 0.28), (0.3, 0.72)] + ([(0.72, 0.5)] if "pro" in device.slug else [])
-        return [(x0 + w * fx, y0 + h * fy, r) for fx, fy in spots]
-    r = short / max(cam.width_mm, cam.height_mm) * max(w, h) * 0.3
-    if cam.width_mm >= cam.height_mm:
-        return [(x0 + w * (i + 0.5) / along, y0 + h / 2, r) for i in range(along)]
-    return [(x0 + w / 2, y0 + h * (i + 0.5) / along, r) for i in range(along)]
-
-
-def render_case_photo(spec: ProductSpec, colour: ColourSpec, device: Device) -> bytes:
-    """An 800x800 PNG: the back of the case in its colour, to the device's real proportions,
-    with the camera cut-out where the device's camera island is, and the product's name."""
-    img = Image.new("RGBA", (PHOTO_PX, PHOTO_PX), (244, 245, 247, 255))
-    draw = ImageDraw.Draw(img)
-    wall = 1.6  # mm around the phone body
-    case_h, case_w = device.height_mm + 2 * wall, device.width_mm + 2 * wall
-    scale = min(560 / case_h, 420 / case_w)
-    w, h = case_w * scale, case_h * scale
-    left, top = (PHOTO_PX - w) / 2, 60
-    radius = (device.corner_radius_mm + wall) * scale
-
-    # Soft floor shadow.
-    draw.rounded_rectangle(
-        (left + 10, top + 14, left + w + 10, top + h + 14), radius, fill=(214, 217, 222, 255)
+def remove_drawn_photos(products: dict[str, CaseProduct]) -> int:
+    """Remove the photos earlier versions of the demo drew itself (`products/<slug>/demo-N.png`,
+    alt text ending DRAWN_PHOTO_ALT): the engine's renders replace them. Staff's photos stay."""
+    drawn = ProductPhoto.objects.filter(
+        product__in=list(products.values()),
+        alt__endswith=DRAWN_PHOTO_ALT,
+        image__regex=r"^products/[^/]+/demo-[0-9]+\.png$",
     )
+    removed = 0
+    for photo in drawn:
+        name = photo.image.name
+        photo.delete()
+        transaction.on_commit(lambda name=name: ProductPhoto.image.field.storage.delete(name))
+        removed += 1
+    return removed
 
-    rgb = _hex_rgb(colour.hex)
-    clear = colour.slug == "clear" or spec.style == Style.CLEAR
-    if clear:
-        # A clear case: the phone's grey back shows through a tinted, glossy shell.
-        draw.rounded_rectangle((left, top, left + w, top + h), radius, fill=(178, 184, 192, 255))
-        shell = Image.new("RGBA", img.size, (0, 0, 0, 0))
-        ImageDraw.Draw(shell).rounded_rectangle(
-            (left, top, left + w, top + h),
-            radius,
-            fill=(*rgb, 110),
-            outline=(*_shade(rgb, 0.7), 255),
-            width=6,
+
+def _template_hashes() -> dict[tuple[str, str], str]:
+    return {
+        (product, device): content_hash
+        for product, device, content_hash in CaseTemplate.objects.values_list(
+            "product", "device", "content_hash"
         )
-        img.alpha_composite(shell)
-        draw = ImageDraw.Draw(img)
-    else:
-        draw.rounded_rectangle(
-            (left, top, left + w, top + h),
-            radius,
-            fill=(*rgb, 255),
-            outline=(*_shade(rgb, 0.7), 255),
-            width=6,
-        )
-
-    edge = _shade(rgb, 0.6) if sum(rgb) > 200 else _shade(rgb, 1.5)
-    if spec.style in (Style.RUGGED, Style.BUMPER) or "shockproof-corners" in spec.features:
-        # Reinforced corners: a thick band along each rounded corner.
-        d = 2 * radius
-        corners = (
-            ((left, top, left + d, top + d), 180, 270),
-            ((left + w - d, top, left + w, top + d), 270, 360),
-            ((left + w - d, top + h - d, left + w, top + h), 0, 90),
-            ((left, top + h - d, left + d, top + h), 90, 180),
-        )
-        for box, start, end in corners:
-            draw.arc(box, start - 8, end + 8, fill=edge, width=max(8, int(2.2 * scale)))
-    if "magsafe" in spec.features:
-        r = 23 * scale
-        cx, cy = left + w / 2, top + h * 0.55
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=edge, width=4)
-        draw.rectangle((cx - 3, cy + r + 6, cx + 3, cy + r + 6 + 14 * scale), fill=edge)
-    if spec.style == Style.STAND:
-        draw.rounded_rectangle(
-            (left + w * 0.2, top + h * 0.62, left + w * 0.8, top + h * 0.62 + 8 * scale),
-            6,
-            outline=edge,
-            width=4,
-        )
-
-    # Camera cut-out, seen from the back: the phone's dark camera island with its lenses.
-    cam = device.camera
-    clearance = 1.0
-    cx0 = left + (wall + cam.x_mm - clearance) * scale
-    cy0 = top + (wall + cam.y_mm - clearance) * scale
-    cx1 = left + (wall + cam.x_mm + cam.width_mm + clearance) * scale
-    cy1 = top + (wall + cam.y_mm + cam.height_mm + clearance) * scale
-    draw.rounded_rectangle(
-        (cx0, cy0, cx1, cy1),
-        (cam.corner_radius_mm + clearance) * scale,
-        fill=(38, 40, 44, 255),
-        outline=_shade(rgb, 0.5),
-        width=4,
-    )
-    for x, y, r in _lens_positions(device, (cx0, cy0, cx1, cy1)):
-        draw.ellipse(
-            (x - r, y - r, x + r, y + r),
-            fill=(12, 12, 16, 255),
-            outline=(90, 94, 104, 255),
-            width=3,
-        )
-
-    _centred_text(draw, 680, spec.name, 38, (30, 32, 36, 255))
-    material = Material(spec.material).label
-    _centred_text(
-        draw, 732, f"{material}  ·  {colour.name}  ·  {device.name}", 22, (96, 100, 108, 255)
-    )
-
-    out = io.BytesIO()
-    img.convert("RGB").save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
-def load_photos(tally: Tally, products: dict[str, CaseProduct]) -> None:
-    """Two generated photos per product; a photo whose file exists is never redrawn."""
-    devices = builtin_devices()
-    colour_specs = {c.slug: c for c in COLOURS}
-    colour_ids = dict(Colour.objects.values_list("slug", "pk"))
-    existing = {
-        (p.product_id, p.image.name): p
-        for p in ProductPhoto.objects.filter(product__in=list(products.values()))
     }
-    for spec in PRODUCTS:
-        product = products[spec.slug]
-        for number in range(1, PHOTOS_PER_PRODUCT + 1):
-            colour = colour_specs[spec.colours[(number - 1) % len(spec.colours)]]
-            device = devices[spec.phone_models[(number - 1) % len(spec.phone_models)]]
-            name = demo_photo_name(product, number)
-            alt = f"{spec.name} in {colour.name} for {device.name} (generated demo image)"
-            photo = existing.get((product.pk, name))
-            outcome = UNCHANGED
-            if not default_storage.exists(name):
-                data = render_case_photo(spec, colour, device)
-                saved = default_storage.save(name, ContentFile(data))
-                if saved != name:  # never expected: the name was free a moment ago
-                    raise RuntimeError(f"photo stored as {saved}, not {name}")
-                outcome = UPDATED
-            colour_id = colour_ids.get(colour.slug)  # the product page shows it for this colour
-            if photo is None:
-                photo = ProductPhoto(
-                    product=product, position=number - 1, alt=alt, colour_id=colour_id
-                )
-                photo.image.name = name
-                photo.save()
-                outcome = CREATED
-            elif (photo.alt, photo.position, photo.colour_id) != (alt, number - 1, colour_id):
-                photo.alt, photo.position, photo.colour_id = alt, number - 1, colour_id
-                photo.save(update_fields=["alt", "position", "colour"])
-                outcome = UPDATED
-            tally.add(outcome)
 
 
 # --- the whole demo -----------------------------------------------------------------------
@@ -842,14 +695,13 @@ STEPS = (
     "products",
     "variants",
     "wholesale price tiers",
-    "product photos",
+    "case templates",
     "staff account",
 )
 
 
 def seed_demo(
     *,
-    photos: bool = True,
     known_password: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> SeedResult:
@@ -867,7 +719,8 @@ def seed_demo(
         if log:
             log(f"[{number}/{total}] {label} ... {outcome}")
 
-    with transaction.atomic():
+    with transaction.atomic(), sync_deferred():  # one template sync, in step 7
+        templates_before = _template_hashes()
         tally = Tally()
         phones = load_phone_models(tally)
         step(1, str(tally))
@@ -886,12 +739,10 @@ def seed_demo(
         tally = Tally()
         load_price_tiers(tally, variants)
         step(6, str(tally))
-        if photos:
-            tally = Tally()
-            load_photos(tally, products)
-            step(7, str(tally))
-        else:
-            step(7, "skipped (--no-photos)")
+        remove_drawn_photos(products)
+        tally = Tally()
+        load_case_templates(tally, templates_before)
+        step(7, str(tally))
         tally = Tally()
         result.password = load_staff_user(tally, known_password=known_password)
         step(8, str(tally))

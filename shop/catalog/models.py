@@ -6,9 +6,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 
 from configurator.engine.case import Material as EngineMaterial
 from configurator.engine.devices import CAMERA_STYLES
@@ -256,9 +260,33 @@ def product_photo_path(instance: ProductPhoto, filename: str) -> str:
     return f"products/{instance.product.slug}/{filename}"
 
 
+class PublicStorage(LazyObject):
+    """settings.STORAGES["public"], looked up on first use (like `default_storage`)."""
+
+    def _setup(self):
+        self._wrapped = storages["public"]
+
+
+public_files = PublicStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting, **kwargs) -> None:
+    # As Django does for default_storage: tests may point STORAGES elsewhere.
+    if setting == "STORAGES":
+        public_files._wrapped = empty
+
+
+def public_storage():
+    """The storage of files anyone may see at their URL (settings.STORAGES["public"]): on S3
+    a public-read prefix, where the private default storage would give URLs that expire
+    while cached pages still show them."""
+    return public_files
+
+
 class ProductPhoto(models.Model):
     product = models.ForeignKey(CaseProduct, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=product_photo_path)
+    image = models.ImageField(upload_to=product_photo_path, storage=public_storage)
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     colour = models.ForeignKey(

@@ -211,34 +211,69 @@ def select_variant(variants: list[Variant], model: str | None, colour: str | Non
 
 
 @dataclass(frozen=True)
-class Gallery:
-    """The photos of a product page: the main one, and thumbnails that link to the page
-    itself showing another photo (`?photo=<id>`, for browsers without JavaScript)."""
+class GalleryImage:
+    """A picture in a product page's gallery: staff's photo, or the engine's render of the
+    chosen phone model in one colour."""
 
-    main: ProductPhoto | None
+    key: str  # its value in ?photo=
+    url: str
+    alt: str
+    colour: str  # the colour's slug, "" for a photo of no particular colour
+    render: bool
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """The pictures of a product page: the main one, and thumbnails that link to the page
+    itself showing another one (`?photo=<key>`, for browsers without JavaScript)."""
+
+    main: GalleryImage | None
     thumbs: list[dict]
-    valid_request: bool  # False when `?photo=` named no photo of this product
+    valid_request: bool  # False when `?photo=` named no picture of this product
 
 
 def product_gallery(
-    photos: list[ProductPhoto], selection: Selection, requested: str | None
+    photos: list[ProductPhoto],
+    selection: Selection,
+    requested: str | None,
+    renders: dict[int, selectors.CardPhoto] | None = None,
 ) -> Gallery:
-    """The main photo is the one asked for by `?photo=`, else the first photo of the chosen
-    colour, else the first photo."""
+    """Staff's photos first, then the engine's renders of the chosen phone model in each of
+    its colours (`renders`, by colour id).
+
+    The main picture is the one asked for by `?photo=`, else staff's first photo of the
+    chosen colour, else staff's first photo of no particular colour, else the render of the
+    chosen variant (phone model and colour), else the first picture. static/js/shop.js
+    makes the same choice when the picker changes the variant in place."""
     variant = selection.variant
-    asked = next((p for p in photos if requested and str(p.pk) == requested), None)
-    in_colour = next(
-        (p for p in photos if variant is not None and p.colour_id == variant.colour_id), None
+    colour_slugs = {c.pk: c.slug for c in selection.colours}
+    staff = [
+        GalleryImage(str(p.pk), p.image.url, p.alt, p.colour.slug if p.colour_id else "", False)
+        for p in photos
+    ]
+    rendered = [
+        GalleryImage(f"render-{colour_slugs[pk]}", r.url, r.alt, colour_slugs[pk], True)
+        for pk, r in (renders or {}).items()
+        if pk in colour_slugs
+    ]
+    images = staff + rendered
+    chosen = variant.colour.slug if variant is not None else None
+    asked = next((i for i in images if requested and i.key == requested), None)
+    main = (
+        asked
+        or next((i for i in staff if chosen and i.colour == chosen), None)
+        or next((i for i in staff if not i.colour), None)
+        or next((i for i in rendered if i.colour == chosen), None)
+        or (images[0] if images else None)
     )
-    main = asked or in_colour or (photos[0] if photos else None)
     base = [("model", variant.phone_model.slug), ("colour", variant.colour.slug)] if variant else []
     thumbs = [
         {
-            "photo": p,
-            "href": f"?{urlencode([*base, ('photo', p.pk)])}#gallery",
-            "colour": p.colour.slug if p.colour_id else "",
-            "current": p is main,
+            "image": image,
+            "href": f"?{urlencode([*base, ('photo', image.key)])}#gallery",
+            "colour": image.colour,
+            "current": image is main,
         }
-        for p in photos
+        for image in images
     ]
     return Gallery(main=main, thumbs=thumbs, valid_request=not requested or asked is not None)

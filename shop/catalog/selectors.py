@@ -18,8 +18,10 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+
+from configurator.cases import template_render_urls
 
 from .models import CaseProduct, Colour, Feature, PhoneModel, ProductPhoto, Variant
 from .pricing import ACTIVE_VARIANTS, RetailStrategy, across_variants, only_active
@@ -55,8 +57,9 @@ class CardPhoto:
 
 
 def first_photos(product_ids: list[int]) -> dict[int, CardPhoto]:
-    """The first photo (by position) of each product that has one: one flat query, no model
-    instances (much cheaper than a sliced Prefetch)."""
+    """The first photo of each product: staff's first photo (by position), else the engine's
+    render of its first active variant (`first_renders`). One flat query, no model instances
+    (much cheaper than a sliced Prefetch); two more only when some product has no photo."""
     if not product_ids:
         return {}
     storage = ProductPhoto._meta.get_field("image").storage
@@ -69,7 +72,52 @@ def first_photos(product_ids: list[int]) -> dict[int, CardPhoto]:
     for product_id, name, alt in rows:
         if product_id not in first and name:
             first[product_id] = CardPhoto(url=storage.url(name), alt=alt)
+    missing = [i for i in dict.fromkeys(product_ids) if i not in first]
+    if missing:
+        first.update(first_renders(missing))
     return first
+
+
+# The order of a product's variants on its page (Variant's Meta ordering, through PhoneModel
+# and Colour): its first one is the variant the page opens on, and the card shows.
+VARIANT_ORDER = ("phone_model__brand", "-phone_model__release_year", "phone_model__name",
+                 "colour__name", "id")  # fmt: skip
+
+
+def render_alt(product_name: str, colour_name: str, phone_name: str) -> str:
+    return f"{product_name} in {colour_name} for {phone_name} (rendered image)"
+
+
+def first_renders(product_ids: list[int]) -> dict[int, CardPhoto]:
+    """The engine's render of each product's first active variant (its case template in
+    the variant's colour), by product id: two queries, nothing rendered here (the image URL
+    renders on first request). Products without an active variant or template are left out."""
+    first = Variant.objects.filter(product_id=OuterRef("product_id"), is_active=True).order_by(
+        *VARIANT_ORDER
+    )
+    rows = list(
+        Variant.objects.filter(product_id__in=product_ids, is_active=True)
+        .annotate(first_id=Subquery(first.values("pk")[:1]))
+        .filter(pk=F("first_id"))
+        .values_list(
+            "product_id",
+            "product__slug",
+            "product__name",
+            "phone_model__slug",
+            "phone_model__brand",
+            "phone_model__name",
+            "colour__hex",
+            "colour__name",
+        )
+    )
+    urls = template_render_urls(wanted=[(row[1], row[3], row[6]) for row in rows])
+    renders = {}
+    for pk, slug, name, phone, brand, phone_name, hex_colour, colour in rows:
+        url = urls.get((slug, phone, hex_colour))
+        if url is not None:
+            label = str(PhoneModel(brand=brand, name=phone_name))
+            renders[pk] = CardPhoto(url=url, alt=render_alt(name, colour, label))
+    return renders
 
 
 def attach_first_photos(products: list, photos: dict[int, CardPhoto] | None = None):
@@ -254,6 +302,20 @@ def catalog_page(
         products = [by_id[i] for i in on_page if i in by_id]
     page_obj.object_list = attach_first_photos(products, photos([p.pk for p in products]))
     return CatalogResult(page=page_obj, paginator=paginator)
+
+
+def variant_renders(product: CaseProduct, phone_model, colours: Iterable) -> dict[int, CardPhoto]:
+    """The engine's renders of `product` for `phone_model` in each of `colours`, by colour
+    id (one query; nothing rendered here)."""
+    colours = list(colours)
+    wanted = [(product.slug, phone_model.slug, c.hex) for c in colours]
+    urls = template_render_urls(wanted=wanted)
+    renders = {}
+    for colour, triple in zip(colours, wanted, strict=True):
+        if triple in urls:
+            alt = render_alt(product.name, colour.name, str(phone_model))
+            renders[colour.pk] = CardPhoto(url=urls[triple], alt=alt)
+    return renders
 
 
 # Variant columns the product page uses (PhoneModel's geometry and JSON stay unloaded).

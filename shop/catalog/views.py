@@ -343,12 +343,30 @@ def _fill_csrf(request: HttpRequest, html: str) -> SafeString:
     return mark_safe(html.replace(CSRF_SLOT, get_token(request)))
 
 
+def _renders(detail: selectors.ProductDetail, selection: Selection, every_colour: bool) -> dict:
+    """The engine's renders of the chosen phone model, by colour id: in each of its colours
+    (for the gallery), or just the chosen one (for the picker's fragment)."""
+    variant = selection.variant
+    if variant is None:
+        return {}
+    colours = selection.colours if every_colour else [variant.colour]
+    return selectors.variant_renders(detail.product, variant.phone_model, colours)
+
+
 def _purchase_context(
-    detail: selectors.ProductDetail, selection: Selection, strategy: RetailStrategy
+    detail: selectors.ProductDetail,
+    selection: Selection,
+    strategy: RetailStrategy,
+    renders: dict | None = None,
 ) -> dict:
     variant = selection.variant
+    if renders is None:
+        renders = _renders(detail, selection, every_colour=False)
     return {
         "csrf_slot": CSRF_SLOT,
+        # The chosen variant's render: static/js/shop.js shows it when the picker changes
+        # the variant in place and staff have no photo for it.
+        "variant_image": renders.get(variant.colour_id) if variant else None,
         "product": detail.product,
         "selection": selection,
         "variant": variant,
@@ -378,10 +396,11 @@ def _product_body(
     gallery: Gallery,
     recommended: list[ProductCard],
     strategy: RetailStrategy,
+    renders: dict,
 ) -> ProductBody:
     product = detail.product
     context = {
-        **_purchase_context(detail, selection, strategy),
+        **_purchase_context(detail, selection, strategy, renders),
         "gallery": gallery,
         "features": detail.features,
         "recommended": recommended,
@@ -451,9 +470,10 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         recent_ids = [i for i in viewed if i != detail.product.pk]
         # One look-up (at most two queries) for the recommended and recently viewed cards.
         cards = cached_cards([*rec_ids, *recent_ids], strategy, revision)
-        gallery = product_gallery(detail.photos, selection, photo)
+        renders = _renders(detail, selection, every_colour=True)
+        gallery = product_gallery(detail.photos, selection, photo, renders)
         recommended = [cards[i] for i in rec_ids if i in cards]
-        body = _product_body(detail, selection, gallery, recommended, strategy)
+        body = _product_body(detail, selection, gallery, recommended, strategy, renders)
         if not selection.notices and gallery.valid_request:
             # Only selections (and photos) the product offers are cached: a bounded set per
             # product, whatever a visitor puts in the address.

@@ -49,23 +49,29 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
-// Product gallery: a thumbnail shows its photo as the main one in place (without
-// JavaScript it is a link to the same page with ?photo=), and picking a colour shows the
-// first photo of that colour, if there is one.
-function showPhoto(thumb) {
+// Product gallery: a thumbnail shows its picture as the main one in place (without
+// JavaScript it is a link to the same page with ?photo=), and picking a phone model or
+// colour shows staff's photo of that colour, else staff's photo of no particular colour,
+// else the engine's render of the chosen variant (the server's choice, see
+// shop/catalog/presentation.py product_gallery).
+function showPicture(src, alt) {
   const main = document.querySelector("[data-gallery-main]");
   if (!main) {
     return;
   }
-  main.src = thumb.dataset.photoSrc;
-  main.alt = thumb.dataset.photoAlt;
-  document.querySelectorAll("[data-gallery-thumb]").forEach((other) => {
-    if (other === thumb) {
-      other.setAttribute("aria-current", "true");
+  main.src = src;
+  main.alt = alt;
+  document.querySelectorAll("[data-gallery-thumb]").forEach((thumb) => {
+    if (thumb.dataset.photoSrc === src) {
+      thumb.setAttribute("aria-current", "true");
     } else {
-      other.removeAttribute("aria-current");
+      thumb.removeAttribute("aria-current");
     }
   });
+}
+
+function showPhoto(thumb) {
+  showPicture(thumb.dataset.photoSrc, thumb.dataset.photoAlt);
 }
 
 document.addEventListener("click", (event) => {
@@ -78,14 +84,20 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("htmx:afterSwap", () => {
+  const purchase = document.getElementById("purchase");
   const colour = document.querySelector('#purchase input[name="colour"]:checked');
-  if (!colour) {
+  if (!purchase || !colour) {
     return;
   }
-  const thumb = Array.from(document.querySelectorAll("[data-gallery-thumb]")).find(
-    (candidate) => candidate.dataset.colour === colour.value,
+  const staff = Array.from(document.querySelectorAll("[data-gallery-thumb]")).filter(
+    (thumb) => !("render" in thumb.dataset),
   );
+  const thumb =
+    staff.find((candidate) => candidate.dataset.colour === colour.value) ||
+    staff.find((candidate) => !candidate.dataset.colour);
   if (thumb) {
     showPhoto(thumb);
+  } else if (purchase.dataset.variantImage) {
+    showPicture(purchase.dataset.variantImage, purchase.dataset.variantImageAlt);
   }
 });

@@ -124,13 +124,17 @@ def test_sort_orders(client, shop_products, sort, expected):
 
 
 def test_cards_show_photo_price_material_and_stock(client, shop_products):
-    """Each card shows its photo (or a placeholder), name, material, 'from' price and stock."""
+    """Each card shows its photo (staff's, else the engine's render of the case), name,
+    material, 'from' price and stock."""
     from tests.factories import ProductPhotoFactory
 
     ProductPhotoFactory(product=shop_products["clear"], alt="Clear shell on a Pixel 8")
     body = client.get(CATALOG).content.decode()
     assert 'alt="Clear shell on a Pixel 8"' in body
-    assert 'aria-label="No photo yet"' in body  # Slim and Rugged have no photos
+    # Slim and Rugged have no photos: their cards show renders of their first variant.
+    assert 'alt="Slim Black TPU in Black for Apple iPhone 15 (rendered image)"' in body
+    assert 'alt="Rugged Hybrid Armor in Blue for Apple iPhone 14 (rendered image)"' in body
+    assert 'aria-label="No photo yet"' not in body
     assert "from $15.00" in body  # the lowest *active* variant price (not the inactive $1)
     assert "from $1.00" not in body
     assert "from $30.00" in body

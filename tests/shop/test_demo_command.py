@@ -16,8 +16,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.management.commands import runserver
 
-from shop.catalog import demo as seeding
-
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +26,6 @@ def served(monkeypatch, settings):
     """Stands in for the development server: records the address instead of serving."""
     settings.DEBUG = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(seeding, "load_photos", lambda tally, products: None)  # speed only
     addresses = []
     monkeypatch.setattr(
         runserver.Command, "handle", lambda self, *args, **options: addresses.append(options)

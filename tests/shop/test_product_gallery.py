@@ -68,18 +68,20 @@ def test_main_photo_follows_the_colour_or_the_chosen_photo(client, rugged_photos
 
 def test_thumbnails_link_to_the_product_page_not_to_image_files(client, rugged_photos):
     """Each thumbnail links to this product page with the current phone model, colour and
-    its photo, so following it (without JavaScript) never leaves the shop page."""
+    its photo, so following it (without JavaScript) never leaves the shop page. Staff's
+    photos come first, then the engine's renders of the phone model in each colour."""
     rugged, photos = rugged_photos
     response = client.get(rugged.get_absolute_url(), {"model": "pixel-8", "colour": "black"})
     links = thumb_links(response)
-    assert len(links) == 3
-    for link, photo in zip(links, photos.values(), strict=True):
+    keys = [str(photo.pk) for photo in photos.values()] + ["render-black", "render-blue"]
+    assert len(links) == len(keys)
+    for link, key in zip(links, keys, strict=True):
         parts = urlsplit(link)
         assert not parts.path and not parts.netloc  # this page
         assert parse_qs(parts.query) == {
             "model": ["pixel-8"],
             "colour": ["black"],
-            "photo": [str(photo.pk)],
+            "photo": [key],
         }
         assert not link.endswith((".png", ".jpg"))
     body = response.content.decode()

@@ -98,12 +98,17 @@ def test_odd_sizes_and_weights_are_rounded_as_specified(client, shop_products):
 
 
 def test_photos_have_alt_text_and_missing_photos_get_a_placeholder(client, shop_products):
-    """Product photos carry alt text; a product without photos shows a labelled placeholder."""
+    """Product photos carry alt text; a product without photos shows the engine's render of
+    its case, and one with no case to render (no variant) a labelled placeholder."""
     ProductPhotoFactory(product=shop_products["clear"], alt="Front view", position=0)
     ProductPhotoFactory(product=shop_products["clear"], alt="", position=1)
     body = client.get(url(shop_products["clear"])).content.decode()
     assert 'alt="Front view"' in body
     assert 'alt="Clear PC Shell, photo 2"' in body
+    body = client.get(url(shop_products["rugged"])).content.decode()
+    assert 'alt="Rugged Hybrid Armor in Blue for Apple iPhone 14 (rendered image)"' in body
+    assert 'aria-label="No photo yet"' not in body
+    shop_products["rugged"].variants.all().delete()
     body = client.get(url(shop_products["rugged"])).content.decode()
     assert 'aria-label="No photo yet"' in body
 
@@ -413,9 +418,10 @@ def test_product_query_count_does_not_grow_with_products(catalog_builder):
     large_catalog = catalog_builder(200)
     large = _product_queries(large_catalog[0], large_catalog[1:4])
     assert small == large
-    # catalog revision, product, variants, features, photos, recommendation ids, cards and
-    # card photos (for the recommended and the recently viewed products at once); no session.
-    assert large <= 8
+    # catalog revision, product, variants, features, photos, case template (for the
+    # engine's renders), recommendation ids, cards and card photos (for the recommended and
+    # the recently viewed products at once); no session.
+    assert large <= 9
 
 
 def test_the_404_page_runs_no_catalog_queries_once_cached(

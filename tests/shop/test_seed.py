@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: the demo catalog, its idempotence, photos and the staff login."""
+"""`manage.py seed_demo`: the demo catalog, its idempotence, case templates and the staff
+login."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
-from PIL import Image
 
 from configurator.engine.devices import TABLE_PATH
+from configurator.models import CaseTemplate
 from shop.catalog import demo
 from shop.catalog.models import (
     CaseProduct,
@@ -65,7 +66,7 @@ def counts() -> dict[str, int]:
 
 def test_seed_loads_every_device_of_the_engine_table_exactly():
     """Phone models are the engine's device table: every slug, with the same figures."""
-    seed("--no-photos")
+    seed()
     table = json.loads(Path(TABLE_PATH).read_text())["devices"]
     assert PhoneModel.objects.count() == len(table) >= 12
     assert set(PhoneModel.objects.values_list("slug", flat=True)) >= REQUIRED_SLUGS
@@ -87,7 +88,7 @@ def test_seed_loads_every_device_of_the_engine_table_exactly():
 
 def test_seed_makes_at_least_three_products_of_each_material():
     """Each material has three or more products with realistic specs and features."""
-    seed("--no-photos")
+    seed()
     per_material = dict(
         CaseProduct.objects.values_list("material").annotate(n=Count("pk")).order_by()
     )
@@ -106,7 +107,7 @@ def test_seed_makes_at_least_three_products_of_each_material():
 
 def test_seed_variants_have_skus_prices_stock_and_tiers(settings):
     """Variants have SKUs, prices, mixed stock and decreasing wholesale tiers."""
-    seed("--no-photos")
+    seed()
     variants = list(Variant.objects.select_related("product", "phone_model", "colour"))
     assert len(variants) >= 50
     assert len({v.phone_model_id for v in variants}) >= 10
@@ -128,10 +129,10 @@ def test_seed_variants_have_skus_prices_stock_and_tiers(settings):
 
 def test_seed_twice_changes_nothing():
     """A second run creates no duplicates and reports every row unchanged."""
-    seed("--no-photos")
+    seed()
     first = counts()
     prices = dict(Variant.objects.values_list("sku", "price"))
-    output = seed("--no-photos")
+    output = seed()
     assert counts() == first
     assert dict(Variant.objects.values_list("sku", "price")) == prices
     progress = [line for line in output.splitlines() if line.startswith("[")]
@@ -142,11 +143,11 @@ def test_seed_twice_changes_nothing():
 
 def test_seed_restores_changed_demo_rows():
     """A demo row edited by hand is put back (and reported as updated) on the next run."""
-    seed("--no-photos")
+    seed()
     variant = Variant.objects.order_by("sku").first()
     original = variant.stock_on_hand
     Variant.objects.filter(pk=variant.pk).update(stock_on_hand=original + 1000)
-    output = seed("--no-photos")
+    output = seed()
     variant.refresh_from_db()
     assert variant.stock_on_hand == original
     assert re.search(r"variants \.\.\. 0 created, 1 updated", output)
@@ -154,7 +155,7 @@ def test_seed_restores_changed_demo_rows():
 
 def test_seed_prints_progress_lines():
     """Each step prints a numbered progress line with created/updated counts."""
-    output = seed("--no-photos")
+    output = seed()
     lines = [line for line in output.splitlines() if line.startswith("[")]
     assert len(lines) >= 6
     total = len(lines)
@@ -166,7 +167,7 @@ def test_seed_prints_progress_lines():
 
 def test_quiet_prints_only_the_credentials():
     """--quiet drops the progress lines but still says how to log in."""
-    output = seed("--no-photos", "--quiet")
+    output = seed("--quiet")
     assert not [line for line in output.splitlines() if line.startswith("[")]
     assert "Password:" in output
 
@@ -188,7 +189,7 @@ def log_in(client, username: str, password: str) -> bool:
 
 def test_staff_can_log_in_with_the_printed_credentials(client):
     """The printed username and password open the admin printed beside them."""
-    url, username, password = _credentials(seed("--no-photos"))
+    url, username, password = _credentials(seed())
     assert url == "http://127.0.0.1:8000/admin/"
     assert log_in(client, username, password)
     assert client.get("/admin/").status_code == 200
@@ -197,7 +198,7 @@ def test_staff_can_log_in_with_the_printed_credentials(client):
 
 def test_site_option_names_the_printed_admin_address():
     """--site changes the printed admin address (manage.py demo passes where it serves)."""
-    url, _, _ = _credentials(seed("--no-photos", "--quiet", "--site", "http://[::1]:8601/"))
+    url, _, _ = _credentials(seed("--quiet", "--site", "http://[::1]:8601/"))
     assert url == "http://[::1]:8601/admin/"
 
 
@@ -205,14 +206,14 @@ def test_outside_development_mode_the_password_is_random_and_printed_once(client
     """With DEBUG off (and --force) staff get a fresh random password, never the demo one;
     a later run keeps it and prints no password."""
     settings.DEBUG = False
-    output = seed("--no-photos", "--force")
+    output = seed("--force")
     _, username, password = _credentials(output)
     assert password != demo.DEMO_STAFF_PASSWORD and len(password) >= 20
     assert "shown only this once" in output
     assert log_in(client, username, password)
     client.logout()
 
-    again = seed("--no-photos", "--force", "--quiet")
+    again = seed("--force", "--quiet")
     assert password not in again
     assert "Password: unchanged" in again
     assert log_in(client, username, password)
@@ -223,9 +224,9 @@ def test_outside_development_mode_the_published_password_is_replaced(settings):
     """A staff account left with the published demo password gets a random one instead."""
     from django.contrib.auth import get_user_model
 
-    seed("--no-photos", "--quiet")  # development mode: the published password
+    seed("--quiet")  # development mode: the published password
     settings.DEBUG = False
-    _, username, password = _credentials(seed("--no-photos", "--force", "--quiet"))
+    _, username, password = _credentials(seed("--force", "--quiet"))
     user = get_user_model().objects.get(username=username)
     assert not user.check_password(demo.DEMO_STAFF_PASSWORD)
     assert user.check_password(password)
@@ -235,11 +236,11 @@ def test_seed_resets_the_demo_password():
     """A changed demo password is reset to the printed one on the next run."""
     from django.contrib.auth import get_user_model
 
-    _, username, password = _credentials(seed("--no-photos"))
+    _, username, password = _credentials(seed())
     user = get_user_model().objects.get(username=username)
     user.set_password("something-else-entirely")
     user.save()
-    seed("--no-photos", "--quiet")
+    seed("--quiet")
     user.refresh_from_db()
     assert user.check_password(password) and user.is_staff
 
@@ -248,31 +249,38 @@ def test_seed_refuses_to_run_without_debug(settings):
     """With DEBUG off it refuses (it makes a superuser with a known password)."""
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=False"):
-        seed("--no-photos")
+        seed()
     assert PhoneModel.objects.count() == 0
 
 
-def test_seed_generates_photos_once(settings):
-    """Two valid 800x800 photos per product land in MEDIA_ROOT; a rerun keeps them."""
+def test_seed_syncs_case_templates_and_draws_no_photos(settings):
+    """The demo draws no photos of its own: every (product, phone model) pair gets a case
+    template, whose engine renders are the product images; a rerun changes none."""
     seed("--quiet")
-    media = Path(settings.MEDIA_ROOT)
-    photos = list(ProductPhoto.objects.select_related("product"))
-    assert len(photos) == 2 * CaseProduct.objects.count()
-    stamps = {}
-    for photo in photos:
-        path = media / photo.image.name
-        assert path.is_file(), path
-        with Image.open(path) as img:
-            img.verify()
-        with Image.open(path) as img:
-            assert img.size == (800, 800)
-            assert len(img.convert("RGB").getcolors(maxcolors=1_000_000)) > 10
-        assert photo.alt
-        stamps[path] = path.stat().st_mtime_ns
-    assert all(p.product.photos.count() == 2 for p in photos)
-
+    pairs = set(
+        Variant.objects.values_list("product__slug", "phone_model__slug").distinct().order_by()
+    )
+    templates = set(CaseTemplate.objects.values_list("product", "device"))
+    assert templates == pairs and len(pairs) > 50
+    assert ProductPhoto.objects.count() == 0
+    assert not Path(settings.MEDIA_ROOT).exists() or not list(Path(settings.MEDIA_ROOT).rglob("*"))
+    hashes = dict(CaseTemplate.objects.values_list("pk", "content_hash"))
     output = seed()
-    assert "product photos ... 0 created, 0 updated" in output
-    assert ProductPhoto.objects.count() == len(photos)
-    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
-    assert sorted(str(p) for p in media.rglob("*.png")) == sorted(str(p) for p in stamps)
+    assert re.search(r"case templates \.\.\. 0 created, 0 updated, \d+ unchanged", output)
+    assert dict(CaseTemplate.objects.values_list("pk", "content_hash")) == hashes
+
+
+def test_seed_removes_the_photos_earlier_demos_drew(settings):
+    """Photos an earlier demo drew itself give way to the engine's renders; staff's stay."""
+    seed("--quiet")
+    product = CaseProduct.objects.get(slug="armor-hybrid-case")
+    drawn = ProductPhoto.objects.create(
+        product=product, image=f"products/{product.slug}/demo-1.png",
+        alt="Armor Hybrid Case in Black for iPhone 15 (generated demo image)",
+    )  # fmt: skip
+    staff = ProductPhoto.objects.create(
+        product=product, image=f"products/{product.slug}/back.png", alt="The back"
+    )
+    seed("--quiet")
+    assert list(ProductPhoto.objects.all()) == [staff]
+    assert not ProductPhoto.objects.filter(pk=drawn.pk).exists()

@@ -18,18 +18,14 @@ class Command(BaseCommand):
     help = (
         "Load the demo catalog: every phone model in the configurator's device table, "
         "colours, features, products of each material with variants, stock, wholesale "
-        "tiers and generated photos, and a demo staff account. Safe to run again: rows are "
+        "tiers and case templates (product images are the engine's renders of them), "
+        "and a demo staff account. Safe to run again: rows are "
         "matched by slug or SKU and only changed fields are written. In development mode "
         "(DEBUG=True) the staff password is the published demo one; otherwise it is random "
         "and printed once."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-photos",
-            action="store_true",
-            help="Do not generate product photos (faster; for tests).",
-        )
         parser.add_argument(
             "--quiet",
             action="store_true",
@@ -58,7 +54,6 @@ class Command(BaseCommand):
         quiet = options["quiet"] or options["verbosity"] == 0
         started = time.monotonic()
         result = demo.seed_demo(
-            photos=not options["no_photos"],
             known_password=settings.DEBUG,
             log=None if quiet else self.stdout.write,
         )
