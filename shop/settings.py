@@ -243,9 +243,10 @@ PERMISSIONS_POLICY = {
         "payment",
         "serial",
         "usb",
-        "xr-spatial-tracking",
     )
 }
+# AR in the case editor's 3D view (<model-viewer ar>, WebXR mode) asks for this; own pages only.
+PERMISSIONS_POLICY["xr-spatial-tracking"] = ["self"]
 
 # Admin (and later shopper) logins: django-axes locks out an account at one client address
 # after LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES. Other
@@ -289,3 +290,7 @@ RECENTLY_VIEWED_MAX = 20
 # Lifetime of cached storefront HTML; a catalog change invalidates it at once (cache.py).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+
+# The catalog as the configurator's editor sees it (products, colours, phone models as engine
+# devices): the configurator never imports the shop, so the shop names its provider here.
+CONFIGURATOR_CATALOG = "shop.catalog.configurator_catalog.CatalogProvider"
