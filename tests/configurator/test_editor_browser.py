@@ -253,6 +253,7 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     other = browser.new_context(**device)
     visitor = other.new_page()
     visitor.goto(link)
+    visitor.locator("#shared-3d").scroll_into_view_if_needed()  # model-viewer loads when seen
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Rugged Hybrid Armor")
     expect(visitor.locator("#shared-3d")).to_have_attribute(
         "data-loaded", "true", timeout=TIMEOUT_MS
