@@ -44,6 +44,17 @@ def catalog_case(transactional_db):
     return product
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Renders run in the live server next to the browser, on a machine running other tests
+    in parallel: expectations wait up to 20 s here (Playwright's default is 5 s)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def artifacts(tmp_path) -> Path:
     folder = Path(os.environ.get("CASEFORGE_ARTIFACTS") or tmp_path / "artifacts")
@@ -155,6 +166,7 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     pointer = Touch(page) if phone else Mouse(page)
 
     # The product page's "Design your own" opens the editor for the chosen phone and colour.
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{live_server.url}{product.get_absolute_url()}?model=acme-one&colour=blue")
     page.get_by_role("link", name="Design your own").click()
     expect(page).to_have_url(
@@ -252,8 +264,10 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     # A second visitor opens the link: read-only, with "Copy and edit".
     other = browser.new_context(**device)
     visitor = other.new_page()
-    visitor.goto(link)
-    visitor.locator("#shared-3d").scroll_into_view_if_needed()  # model-viewer loads when seen
+    visitor.set_default_timeout(TIMEOUT_MS)
+    visitor.goto(link, timeout=TIMEOUT_MS)
+    # model-viewer loads its model once it is on screen.
+    visitor.locator("#shared-3d").scroll_into_view_if_needed(timeout=TIMEOUT_MS)
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Rugged Hybrid Armor")
     expect(visitor.locator("#shared-3d")).to_have_attribute(
         "data-loaded", "true", timeout=TIMEOUT_MS
