@@ -240,6 +240,8 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     expect(layers).to_contain_text("Text “Hello”")
     # ...and its angle typed in degrees, once chosen in the layer list.
     layers.get_by_role("button", name="Text “Hello”", exact=True).click()
+    expect(page.get_by_label("Text size (mm)")).to_be_visible()
+    expect(page.get_by_label("Width (mm)")).to_be_hidden()  # a picture's field
     page.get_by_label("Angle (degrees)").fill("15")
     page.get_by_label("Angle (degrees)").press("Enter")
     assert _selected(page)["rotation"] == 15
@@ -286,6 +288,10 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     assert copy.spec["layers"][1] == design.spec["layers"][1]  # the text, unchanged
     copied_art = Artwork.objects.get(public_id=copy.spec["layers"][0]["artwork"])
     assert copied_art.visitor == copy.visitor  # the copier's own picture row
+    # The copied picture is the copier's own now: it is among their earlier pictures.
+    visitor.get_by_text("Use an earlier picture").click()
+    visitor.get_by_role("button", name="Use the earlier picture of 400 × 300 px").click()
+    expect(visitor.get_by_test_id("layers")).to_contain_text("Picture 2")
     visitor.screenshot(path=str(artifacts / f"{name}-copy.png"), full_page=True)
     other.close()
     context.close()
