@@ -32,7 +32,7 @@ from . import services, views
 from .catalog import CatalogProduct, catalog
 from .models import Artwork, Design, Rendition
 from .owners import request_owner
-from .ratelimit import limit_hit
+from .ratelimit import RateLimited, limit_hit
 from .views import MAX_UPLOAD_BYTES, api_errors
 
 # What the pages showing <model-viewer> (static/vendor/model-viewer, 4.4.0) add to the
@@ -105,8 +105,8 @@ def _own_design(request: HttpRequest, token: str | None) -> Design | None:
 
 @require_GET
 @csp_update(MODEL_VIEWER_CSP)
-def editor_page(request: HttpRequest, product_slug: str) -> HttpResponse:
-    product, provider = _product_or_404(product_slug)
+def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
+    product, provider = _product_or_404(slug)
     asked_model, asked_colour = request.GET.get("model"), request.GET.get("colour")
     notices = []
     model = product.phone_model(asked_model)
@@ -217,7 +217,15 @@ def shared_copy(request: HttpRequest, token: str) -> HttpResponse:
     except services.NotFound:
         raise Http404("No such design.") from None
     owner = request_owner(request, create=True)
-    copy = services.design_copy(design=design, owner=owner)
+    try:
+        limit_hit(scope="configurator-design", key=owner.key)
+        copy = services.design_copy(design=design, owner=owner)
+    except RateLimited:
+        messages.error(request, "Too many copies in a short time; please try again later.")
+        return redirect("configurator:shared", token=design.token)
+    except services.NotFound as exc:
+        messages.error(request, str(exc))
+        return redirect("configurator:shared", token=design.token)
     provider = catalog()
     if not design.product or provider is None or provider.product(design.product) is None:
         messages.info(request, "Copied. This design's case is no longer sold, so it opens here.")

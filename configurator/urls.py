@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/designs/", views.design_create, name="design-create"),
     path("api/designs/<str:token>/model.glb", views.design_glb, name="design-glb"),
     # The editor's pages and API (configurator/editor.py). "api/..." and "s/..." have two or
-    # more segments, the editor's "<slug:product_slug>/" one, so no product shadows them.
+    # more segments, the editor's "<slug:slug>/" one, so no product shadows them.
     path("api/artworks/<str:public_id>/image", editor.artwork_image, name="artwork-image"),
     path(
         "api/designs/<str:token>/preview.webp",
@@ -19,5 +19,5 @@ urlpatterns = [
     ),
     path("s/<str:token>/", editor.shared_page, name="shared"),
     path("s/<str:token>/copy/", editor.shared_copy, name="shared-copy"),
-    path("<slug:product_slug>/", editor.editor_page, name="editor"),
+    path("<slug:slug>/", editor.editor_page, name="editor"),
 ]

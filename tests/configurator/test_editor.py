@@ -331,3 +331,12 @@ def test_artwork_image_is_the_owners_re_encode_with_safe_headers(visitor, other_
     assert refused.status_code == 404 and refused.json() == {"error": "No such artwork."}
     assert Client().get(f"/design/api/artworks/{art['id']}/image").status_code == 404
     assert visitor.get("/design/api/artworks/nope/image").status_code == 404
+
+
+def test_a_design_whose_picture_is_gone_cannot_be_copied_and_says_so(visitor, other_visitor, shop):
+    saved = save_design(visitor)
+    Design.objects.get(token=saved["token"]).artworks.clear()
+    response = other_visitor.post(f"/design/s/{saved['token']}/copy/", follow=True)
+    assert response.redirect_chain[-1][0] == saved["url"]
+    assert "A picture of this design is no longer available." in response.content.decode()
+    assert Design.objects.count() == 1

@@ -50,6 +50,7 @@ def value_for(name: str, route: str) -> str:
     if name == "slug":
         return CaseProduct.objects.filter(is_active=True).order_by("pk").first().slug
     fixed = {"app_label": "catalog", "url": "no-such-page/", "path": "no/such/file.png"}
+    fixed["public_id"] = "no-such-artwork"  # the configurator's artworks
     return {**fixed, "token": "no-such-token"}[name]
 
 
