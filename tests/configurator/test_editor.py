@@ -142,6 +142,11 @@ def test_only_the_3d_pages_relax_the_policy_and_never_allow_eval(visitor, shop):
     )
 
 
+def test_ar_may_use_webxr_on_the_sites_own_pages(visitor, shop):
+    policy = visitor.get("/design/hybrid-armor/")["Permissions-Policy"]
+    assert "xr-spatial-tracking=(self)" in policy and "camera=()" in policy
+
+
 def test_the_editor_opens_the_visitors_own_design_only(visitor, other_visitor, shop):
     saved = save_design(visitor)
     own = editor_config(visitor.get(f"/design/hybrid-armor/?design={saved['token']}"))

@@ -205,6 +205,19 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     if phone:
         assert abs(smaller["rotation"]) > 1, "two fingers also turn the picture"
 
+    if not phone:
+        # Dropped a few pixels off the case's centre, it snaps onto the centre.
+        layer = _selected(page)
+        centre_mm = (
+            layout["trim"]["x"] + layout["trim"]["w"] / 2,
+            layout["trim"]["y"] + layout["trim"]["h"] / 2,
+        )
+        near = _point(page, *centre_mm)
+        pointer.drag(_point(page, layer["x_mm"], layer["y_mm"]), (near[0] + 4, near[1] - 3))
+        snapped = _selected(page)
+        assert (snapped["x_mm"], snapped["y_mm"]) == pytest.approx(centre_mm, abs=1e-6)
+        smaller = snapped
+
     # Drag it over the camera: the keep-out warning appears; back out, it goes.
     expect(warnings.locator("[data-kind=keepout]")).to_have_count(0)
     keepout = layout["keepout"]
@@ -292,6 +305,22 @@ def _design_flow(browser, live_server, product, picture, artifacts, device, name
     visitor.get_by_text("Use an earlier picture").click()
     visitor.get_by_role("button", name="Use the earlier picture of 400 × 300 px").click()
     expect(visitor.get_by_test_id("layers")).to_contain_text("Picture 2")
+    if not phone:
+        # A picture dropped onto the case is uploaded too.
+        data = picture.read_bytes()
+        transfer = visitor.evaluate_handle(
+            """(bytes) => {
+                const t = new DataTransfer();
+                t.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
+                return t;
+            }""",
+            list(data),
+        )
+        visitor.locator("#editor-drop").dispatch_event("drop", {"dataTransfer": transfer})
+        expect(visitor.get_by_test_id("layers")).to_contain_text("Picture 3")
+        visitor.get_by_test_id("layers").get_by_role("button", name="Delete Picture 3").click()
+        expect(visitor.get_by_test_id("layers")).not_to_contain_text("Picture 3")
+
     visitor.screenshot(path=str(artifacts / f"{name}-copy.png"), full_page=True)
     other.close()
     context.close()
