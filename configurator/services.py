@@ -8,6 +8,7 @@ message, which is one line written for the shopper.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -33,11 +34,19 @@ from configurator.engine.compose import (
     render_preview,
     render_print,
 )
-from configurator.engine.devices import Device, builtin_devices, device_from_dict
+from configurator.engine.devices import Device, DeviceError, builtin_devices, device_from_dict
 from configurator.engine.geometry import MM_PER_INCH, PrintLayout, fit_grid, layout_for
 from configurator.engine.inputs import InputError, load_json
-from configurator.engine.spec import MAX_SPEC_BYTES, DesignSpec, SpecError, parse_spec, spec_to_dict
+from configurator.engine.spec import (
+    MAX_SPEC_BYTES,
+    DesignSpec,
+    ImageLayer,
+    SpecError,
+    parse_spec,
+    spec_to_dict,
+)
 
+from .catalog import catalog
 from .models import Artwork, Design, Rendition
 from .owners import Owner
 
@@ -47,6 +56,7 @@ MESH_SEGMENTS = 32
 # Bumped when a renderer's output changes, so old renditions are not served for new looks.
 RENDER_VERSION = 1
 MAX_TEXT_FIELD = 100
+DEVICE_SLUG_MAX = 64  # Design.device
 
 
 class Invalid(ValueError):
@@ -101,6 +111,46 @@ def artworks_owned(*, owner: Owner | None, public_ids: Iterable[str]) -> dict[st
     if len(found) != len(ids):
         raise NotFound("No such artwork.")
     return found
+
+
+ARTWORKS_LISTED = 48
+
+
+def artworks_recent(*, owner: Owner | None, limit: int = ARTWORKS_LISTED) -> list[Artwork]:
+    """The owner's own uploads, newest first, at most `limit`."""
+    if owner is None:
+        return []
+    return list(Artwork.objects.owned_by(owner).order_by("-created_at", "-pk")[:limit])
+
+
+def artwork_get(*, owner: Owner | None, public_id: str) -> Artwork:
+    """One of the owner's artworks; `NotFound` for anyone else's (or none)."""
+    return artworks_owned(owner=owner, public_ids=[public_id])[public_id]
+
+
+def _artwork_copy(*, artwork: Artwork, owner: Owner) -> Artwork:
+    """The owner's own row for `artwork`'s picture: the one they have with the same
+    content, or a new row with its own copy of the stored re-encode."""
+    mine = Artwork.objects.owned_by(owner).filter(sha256=artwork.sha256).first()
+    if mine is not None:
+        return mine
+    with artwork.file.open("rb") as handle:
+        data = handle.read()
+    record = Artwork(
+        **owner.fields(),
+        sha256=artwork.sha256,
+        width=artwork.width,
+        height=artwork.height,
+        format=artwork.format,
+    )
+    record.file.save(f"{secrets.token_urlsafe(18)}.png", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
 
 
 # Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in
@@ -177,11 +227,27 @@ def parse_json_body(body: bytes) -> Any:
 
 
 def device_get(*, slug: Any) -> Device:
-    """A built-in device by slug (never a file path: that is for the command line)."""
-    device = builtin_devices().get(slug) if isinstance(slug, str) else None
+    """A phone model by slug: the catalog's, else a built-in device (never a file path:
+    that is for the command line)."""
+    return device_resolve(slug=slug)[0]
+
+
+def device_resolve(*, slug: Any) -> tuple[Device, dict[str, Any] | None]:
+    """A phone model by slug, with its engine dict when it is the catalog's (through the
+    shop's provider, `configurator.catalog`); then the engine's built-in table."""
+    if not isinstance(slug, str) or not slug or len(slug) > DEVICE_SLUG_MAX:
+        raise Invalid("Unknown phone model.")
+    provider = catalog()
+    data = provider.phone_model(slug) if provider is not None else None
+    if data is not None:
+        try:
+            return device_from_dict(data), data
+        except DeviceError:
+            raise Invalid("This phone model's measurements are incomplete.") from None
+    device = builtin_devices().get(slug)
     if device is None:
         raise Invalid("Unknown phone model.")
-    return device
+    return device, None
 
 
 def spec_parse(*, document: Any) -> DesignSpec:
@@ -239,19 +305,52 @@ def _text_field(value: Any, name: str) -> str:
 def design_create(
     *, owner: Owner, device_slug: Any, document: Any, product: Any = "", colour: Any = ""
 ) -> Design:
-    """Save a design (or return the owner's identical one): immutable, with a share token."""
-    device = device_get(slug=device_slug)
+    """Save a design (or return the owner's identical one): immutable, with a share token.
+
+    On a catalog phone model the case is frozen into the design (`Design.case`), so a later
+    change to the catalog's geometry never changes what was saved."""
+    device, device_data = device_resolve(slug=device_slug)
     spec = spec_parse(document=document)
     product, colour = _text_field(product, "product"), _text_field(colour, "colour")
     artworks = artworks_owned(owner=owner, public_ids=spec.artwork_names())
+    case = {"device": device_data, "params": _case_params(spec)} if device_data else {}
+    return _design_store(
+        owner=owner,
+        device=device.slug,
+        spec=spec,
+        product=product,
+        colour=colour,
+        artworks=artworks,
+        case=case,
+    )
+
+
+def _case_params(spec: DesignSpec) -> dict[str, Any]:
+    params = dataclasses.asdict(_params(spec))
+    params["material"] = str(spec.case.material.value)
+    return params
+
+
+def _design_store(
+    *,
+    owner: Owner,
+    device: str,
+    spec: DesignSpec,
+    product: str,
+    colour: str,
+    artworks: Mapping[str, Artwork],
+    case: dict[str, Any],
+) -> Design:
     canonical = spec_to_dict(spec)
     content = {
-        "device": device.slug,
+        "device": device,
         "product": product,
         "colour": colour,
         "spec": canonical,
         "artworks": {name: a.sha256 for name, a in sorted(artworks.items())},
     }
+    if case:  # designs on a built-in device keep the hash they always had
+        content["case"] = case
     content_hash = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     existing = Design.objects.owned_by(owner).filter(content_hash=content_hash).first()
     if existing is not None:
@@ -262,10 +361,11 @@ def design_create(
                 **owner.fields(),
                 spec=canonical,
                 spec_version=spec.version,
-                device=device.slug,
+                device=device,
                 product=product,
                 colour=colour,
                 content_hash=content_hash,
+                case=case,
             )
             design.artworks.set(artworks.values())
     except IntegrityError:  # the same design saved by a concurrent request
@@ -279,6 +379,39 @@ def design_get_shared(*, token: str) -> Design:
     if design is None:
         raise NotFound("No such design.")
     return design
+
+
+def design_copy(*, design: Design, owner: Owner) -> Design:
+    """A copy of a design someone shared, owned by `owner`, to edit further.
+
+    Whoever holds the share token may use its pictures in their copy: each artwork the
+    design uses is copied to the new owner (their own row and file, see `_artwork_copy`)
+    and the copy's layers name those. The case frozen into the design is kept as it is.
+    Copying one's own design returns it unchanged (designs are immutable anyway)."""
+    if Design.objects.owned_by(owner).filter(pk=design.pk).exists():
+        return design
+    spec = parse_spec(design.spec)
+    originals = {a.public_id: a for a in design.artworks.all()}
+    missing = set(spec.artwork_names()) - set(originals)
+    if missing:
+        raise NotFound("A picture of this design is no longer available.")
+    copies = {name: _artwork_copy(artwork=originals[name], owner=owner) for name in originals}
+    layers = tuple(
+        dataclasses.replace(layer, artwork=copies[layer.artwork].public_id)
+        if isinstance(layer, ImageLayer)
+        else layer
+        for layer in spec.layers
+    )
+    spec = dataclasses.replace(spec, layers=layers)
+    return _design_store(
+        owner=owner,
+        device=design.device,
+        spec=spec,
+        product=design.product,
+        colour=design.colour,
+        artworks={a.public_id: a for a in copies.values() if a.public_id in spec.artwork_names()},
+        case=design.case,
+    )
 
 
 # --- renditions ------------------------------------------------------------------------

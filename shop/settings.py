@@ -348,9 +348,10 @@ PERMISSIONS_POLICY = {
         "payment",
         "serial",
         "usb",
-        "xr-spatial-tracking",
     )
 }
+# AR in the case editor's 3D view (<model-viewer ar>, WebXR mode) asks for this; own pages only.
+PERMISSIONS_POLICY["xr-spatial-tracking"] = ["self"]
 
 # Admin (and later shopper) logins: django-axes locks out an account at one client address
 # after LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES. Other
@@ -403,3 +404,9 @@ CART_LIMITS = {
     "line_quantity": env.int("CART_MAX_QUANTITY", default=10),
     "lines": env.int("CART_MAX_LINES", default=20),
 }
+
+# The catalog as the configurator's editor sees it (products, colours, phone models as engine
+# devices): the configurator never imports the shop, so the shop names its provider here.
+CONFIGURATOR_CATALOG = "shop.catalog.configurator_catalog.CatalogProvider"
+# The editor's "Add to cart" posts the variant's sku and the saved design here.
+CONFIGURATOR_CART_ADD_URL = "/cart/add/"

@@ -3,6 +3,7 @@ from django.test import Client
 
 from configurator import services
 from tests.engine import corpus
+from tests.shop.browser import browser  # noqa: F401  (a fixture for the browser tests)
 
 DEVICE = "iphone-12"
 

@@ -51,6 +51,7 @@ def value_for(name: str, route: str) -> str:
         return CaseProduct.objects.filter(is_active=True).order_by("pk").first().slug
     fixed = {"app_label": "catalog", "url": "no-such-page/", "path": "no/such/file.png"}
     fixed.update({"token": "no-such-token", "key": "no-such-key", "uidb36": "zz"})
+    fixed["public_id"] = "no-such-artwork"  # the configurator's artworks
     return fixed[name]
 
 
