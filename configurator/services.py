@@ -82,14 +82,23 @@ def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
         raise Invalid(str(exc)) from None
     png = stored_png(artwork)
     width, height = artwork.image.size  # what is stored, which may be reduced from the file
-    record = Artwork(
-        **owner.fields(),
-        sha256=hashlib.sha256(png).hexdigest(),
-        width=width,
-        height=height,
-        format=artwork.facts.format,
-    )
+    fmt = artwork.facts.format
     del artwork
+    return _artwork_store(
+        owner=owner,
+        png=png,
+        sha256=hashlib.sha256(png).hexdigest(),
+        size=(width, height),
+        fmt=fmt,
+    )
+
+
+def _artwork_store(
+    *, owner: Owner, png: bytes, sha256: str, size: tuple[int, int], fmt: str
+) -> Artwork:
+    """Save a re-encoded picture under a random name and its row; the file goes again if
+    the row cannot be saved."""
+    record = Artwork(**owner.fields(), sha256=sha256, width=size[0], height=size[1], format=fmt)
     record.file.save(f"{secrets.token_urlsafe(18)}.png", ContentFile(png), save=False)
     try:
         with transaction.atomic():
@@ -136,21 +145,13 @@ def _artwork_copy(*, artwork: Artwork, owner: Owner) -> Artwork:
         return mine
     with artwork.file.open("rb") as handle:
         data = handle.read()
-    record = Artwork(
-        **owner.fields(),
+    return _artwork_store(
+        owner=owner,
+        png=data,
         sha256=artwork.sha256,
-        width=artwork.width,
-        height=artwork.height,
-        format=artwork.format,
+        size=(artwork.width, artwork.height),
+        fmt=artwork.format,
     )
-    record.file.save(f"{secrets.token_urlsafe(18)}.png", ContentFile(data), save=False)
-    try:
-        with transaction.atomic():
-            record.save()
-    except Exception:
-        record.file.delete(save=False)
-        raise
-    return record
 
 
 # Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in

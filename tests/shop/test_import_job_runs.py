@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from shop.catalog import cache as catalog_cache
 from shop.catalog.csv_import import import_job_run
 from shop.catalog.models import ImportJob, Variant
 from shop.catalog.resources import VariantResource
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory
+from tests.locks import row_locked_elsewhere
 
 
 def _csv(count: int) -> str:
@@ -91,28 +90,11 @@ def test_a_duplicate_delivery_leaves_a_live_run_alone(refs):
     if not connection.features.has_select_for_update_skip_locked:
         pytest.skip("SKIP LOCKED is what tells a live run from a dead one (PostgreSQL)")
     job = _job(3, ImportJob.Status.RUNNING)
-    locked, release = threading.Event(), threading.Event()
-
-    def live_worker():
-        try:
-            with transaction.atomic():
-                ImportJob.objects.select_for_update().get(pk=job.pk)
-                locked.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=live_worker)
-    worker.start()
-    try:
-        assert locked.wait(30)
+    with row_locked_elsewhere(ImportJob, job.pk):
         import_job_run(job_id=job.pk)
         assert not Variant.objects.exists()
         job.refresh_from_db()
         assert job.status == "running"
-    finally:
-        release.set()
-        worker.join(30)
 
 
 def test_a_finished_job_delivered_again_is_not_run_again(refs):

@@ -519,32 +519,15 @@ def test_a_worker_killed_mid_send_leaves_the_mail_to_its_redelivery(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections, transaction
+    from tests.locks import row_locked_elsewhere
 
     if not connection.features.has_select_for_update_skip_locked:
         pytest.skip("SKIP LOCKED tells a live send from a finished one (PostgreSQL)")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     inquiry = InquiryFactory()
-    locked, release = threading.Event(), threading.Event()
-
-    def live_worker():
-        try:
-            with transaction.atomic():
-                Inquiry.objects.select_for_update().get(pk=inquiry.pk)
-                locked.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=live_worker)
-    worker.start()
-    try:
-        assert locked.wait(30)
+    with row_locked_elsewhere(Inquiry, inquiry.pk):
         assert inquiry_notify_staff.run(inquiry.pk) is False
         assert mail.outbox == []
-    finally:
-        release.set()
-        worker.join(30)

@@ -1,0 +1,33 @@
+"""A row held locked by another connection, as a live worker holds it (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from django.db import connections, transaction
+
+
+@contextmanager
+def row_locked_elsewhere(model, pk):
+    """Within the block, another thread's transaction holds `SELECT ... FOR UPDATE` on the
+    row (needs a transactional test: the row must be committed)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                model.objects.select_for_update().get(pk=pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(30), "the other connection never got the lock"
+        yield
+    finally:
+        release.set()
+        thread.join(30)
