@@ -43,6 +43,7 @@ from configurator.engine.spec import (
     ImageLayer,
     SpecError,
     parse_spec,
+    rgba,
     spec_to_dict,
 )
 
@@ -54,7 +55,7 @@ PREVIEW_SIZE = (600, 1200)
 MESH_TEXTURE_DPI = 200
 MESH_SEGMENTS = 32
 # Bumped when a renderer's output changes, so old renditions are not served for new looks.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: the 3D model in the design's case colour
 MAX_TEXT_FIELD = 100
 DEVICE_SLUG_MAX = 64  # Design.device
 
@@ -444,7 +445,8 @@ def _render_glb(design: Design) -> tuple[bytes, str]:
     prepared = _prepared_for(spec, artworks, layout, MESH_TEXTURE_DPI, False)
     texture = render_print(spec, prepared, layout, MESH_TEXTURE_DPI) if spec.layers else None
     solid = mesh.build_case(device, params, MESH_SEGMENTS)
-    return mesh.export_glb(solid, device, params, texture), "glb"
+    colour = rgba(spec.case.colour)[:3]  # the case colour the shopper chose
+    return mesh.export_glb(solid, device, params, texture, colour), "glb"
 
 
 def _render_preview(design: Design) -> tuple[bytes, str]:

@@ -606,11 +606,13 @@ def export_glb(
     device: Device,
     params: CaseParams,
     texture: Image.Image | None = None,
+    colour: tuple[int, int, int] | None = None,
 ) -> bytes:
     """A binary glTF preview in metres, the design as baseColorTexture on the back face.
 
     `texture` covers the back outline grown by params.bleed_mm on every side (RGBA,
     transparent outside); it is flattened onto the case colour and embedded as a JPEG.
+    `colour` is the case's colour (sRGB 0..255); None for the material's stock colour.
     """
     check_volume(mesh)
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
@@ -619,7 +621,8 @@ def export_glb(
     # the outer back, and any relief engraved into it: facing away from the screen, below
     # the cavity floor (camera-hole walls are vertical, the floor faces the screen)
     on_back = (normals[:, 2] < -0.3) & (vertices[faces][:, :, 2].max(axis=1) < params.back_mm)
-    colour = CASE_COLOURS.get(params.material, (200, 200, 200))
+    if colour is None:
+        colour = CASE_COLOURS.get(params.material, (200, 200, 200))
     roughness = ROUGHNESS.get(params.material, 0.6)
     base = [*(_srgb_to_linear(c) for c in colour), 1.0]
 

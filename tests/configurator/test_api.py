@@ -284,3 +284,20 @@ def test_an_upload_without_a_csrf_token_is_refused_and_stores_nothing(db, settin
     response = upload(Client(enforce_csrf_checks=True), photo_png((40, 30)))
     assert response.status_code == 403
     assert Artwork.objects.count() == 0 and stored_files(settings) == []
+
+
+def test_the_3d_model_is_in_the_case_colour_the_shopper_chose(visitor):
+    """The GLB's case material is the spec's case colour, not the material's stock grey."""
+    import json
+    import struct
+
+    def base_colour(case_colour: str) -> list[float]:
+        spec = {"version": 1, "case": {"material": "tpu", "colour": case_colour}, "layers": []}
+        saved = post_json(visitor, "/design/api/designs/", {"device": DEVICE, "spec": spec})
+        glb = b"".join(visitor.get(f"/design/api/designs/{saved.json()['token']}/model.glb"))
+        (length,) = struct.unpack_from("<I", glb, 12)
+        document = json.loads(glb[20 : 20 + length])
+        return document["materials"][0]["pbrMetallicRoughness"]["baseColorFactor"]
+
+    red, blue = base_colour("#c0392b"), base_colour("#2f5bd3")
+    assert red[0] > red[2] and blue[2] > blue[0]  # linear RGB: red is red, blue is blue
