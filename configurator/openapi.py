@@ -19,6 +19,8 @@ from configurator.engine.spec import (
     FONTS,
     MAX_LAYERS,
     MAX_TEXT_CHARS,
+    MIN_SCALE,
+    MIN_WIDTH_MM,
     SPEC_VERSION,
     Finish,
     Flip,
@@ -109,9 +111,9 @@ def _schemas() -> dict[str, dict]:
                 "artwork": {"type": "string", "minLength": 1, "maxLength": 100},
                 "x_mm": _coordinate("Centre, mm from the back's left edge."),
                 "y_mm": _coordinate("Centre, mm from the back's top edge."),
-                "width_mm": _number(0.0, 1000.0, low_open=True),
+                "width_mm": _number(MIN_WIDTH_MM, 1000.0),
                 "scale": {
-                    **_number(0.0, 20.0, low_open=True, default=1.0),
+                    **_number(MIN_SCALE, 20.0, default=1.0),
                     "description": "1 just covers the whole print.",
                 },
                 "rotation": {**_number(-3600.0, 3600.0, default=0.0), "description": "Degrees."},
@@ -353,6 +355,23 @@ def _paths() -> dict[str, dict]:
                     "200": {
                         "description": "The case.",
                         "content": _binary("model/gltf-binary"),
+                        "headers": {"X-Content-Type-Options": NOSNIFF},
+                    },
+                    **_errors(404, 429),
+                },
+            ),
+        },
+        "/design/api/designs/{token}/preview.webp": {
+            "get": _operation(
+                "configurator_designs_preview",
+                "The design's preview",
+                "The mockup of a shared design (600x1200 WebP), rendered once; the shared "
+                "page shows it.",
+                parameters=[token],
+                responses={
+                    "200": {
+                        "description": "The preview.",
+                        "content": _binary("image/webp"),
                         "headers": {"X-Content-Type-Options": NOSNIFF},
                     },
                     **_errors(404, 429),

@@ -205,6 +205,10 @@ def _object(value: Any, path: str, allowed: Iterable[str]) -> Mapping[str, Any]:
     return value
 
 
+MIN_WIDTH_MM = 0.1
+MIN_SCALE = 0.001
+
+
 def _number(
     data: Mapping[str, Any],
     key: str,
@@ -297,8 +301,10 @@ def _parse_layer(value: Any, path: str) -> Layer:
             raise _fail(f"{path}.artwork", "must be a name of 1 to 100 characters")
         if "width_mm" in data and "scale" in data:
             raise _fail(path, 'give either "width_mm" or "scale", not both')
-        width = _number(data, "width_mm", path, 0.0, 0.0, 1000.0, low_open=True)
-        scale = _number(data, "scale", path, 1.0, 0.0, 20.0, low_open=True)
+        # Lower bounds keep a picture at least a fraction of a millimetre wide: a picture
+        # scaled to nearly nothing made the placement's inverse transform infinite (NaN).
+        width = _number(data, "width_mm", path, MIN_WIDTH_MM, MIN_WIDTH_MM, 1000.0)
+        scale = _number(data, "scale", path, 1.0, MIN_SCALE, 20.0)
         return ImageLayer(
             artwork=artwork,
             x_mm=_number(data, "x_mm", path, None, -COORD_LIMIT_MM, COORD_LIMIT_MM),

@@ -52,6 +52,7 @@ def value_for(name: str, route: str) -> str:
     fixed = {"app_label": "catalog", "url": "no-such-page/", "path": "no/such/file.png"}
     fixed.update({"token": "no-such-token", "key": "no-such-key", "uidb36": "zz"})
     fixed["public_id"] = "no-such-artwork"  # the configurator's artworks
+    fixed["line_id"] = "999999"  # a cart line
     return fixed[name]
 
 
