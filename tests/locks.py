@@ -31,3 +31,30 @@ def row_locked_elsewhere(model, pk):
     finally:
         release.set()
         thread.join(30)
+
+
+def race(call, runners: int = 2) -> list:
+    """Run `call()` in `runners` threads released at the same moment, each on its own
+    database connection (needs a transactional test); their results, or the first error."""
+    from django.db import connection
+
+    start = threading.Barrier(runners)
+    results, errors = [], []
+
+    def runner():
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as exc:  # re-raised below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

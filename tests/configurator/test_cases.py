@@ -16,6 +16,7 @@ from configurator.engine.devices import builtin_devices
 from configurator.models import CaseTemplate, Rendition
 from configurator.services import Invalid, NotFound
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
+from tests.locks import race
 
 pytestmark = pytest.mark.django_db
 
@@ -255,7 +256,6 @@ def test_a_phone_model_the_engine_refuses_gets_no_template_but_saves(catalog, ca
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_requests_render_a_product_image_once(monkeypatch):
     """Two threads asking at once for the same render get one row; the engine runs once."""
-    import threading
     import time
 
     from django.db import connection
@@ -272,23 +272,6 @@ def test_two_racing_requests_render_a_product_image_once(monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(cases, "_render", slow_render)
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def request():
-        try:
-            start.wait()
-            results.append(cases.template_rendition(template=template, colour="#2f5bd3").pk)
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = race(lambda: cases.template_rendition(template=template, colour="#2f5bd3").pk)
     assert len(renders) == 1
     assert len(set(results)) == 1 and Rendition.objects.count() == 1

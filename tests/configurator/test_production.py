@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.geometry import layout_for, print_size_px
 from configurator.engine.printfile import PRINT_DPI
 from configurator.models import Design, Rendition
+from tests.locks import race
 from tests.tools import tool_missing
 
 from .designs import saved_design
@@ -198,24 +198,7 @@ def test_two_racing_requests_render_a_production_file_once(monkeypatch, kind):
         return real(d)
 
     monkeypatch.setitem(services.RENDERERS, kind, counted)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def request():
-        try:
-            barrier.wait()
-            results.append(services.rendition_get_or_create(design=design, kind=kind).pk)
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = race(lambda: services.rendition_get_or_create(design=design, kind=kind).pk)
     assert len(calls) == 1
     assert len(set(results)) == 1
     assert Rendition.objects.filter(design=design, kind=kind).count() == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from django.db import connection
 
 from configurator import services
 from configurator.models import Design, Rendition
+from tests.locks import race
 
 from .conftest import DEVICE
 
@@ -35,23 +35,6 @@ def test_two_racing_requests_render_the_glb_once(monkeypatch):
         return b"glTF-test", "glb"
 
     monkeypatch.setitem(services.RENDERERS, Rendition.Kind.GLB, slow_render)
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def request():
-        try:
-            start.wait()
-            results.append(services.rendition_get_or_create(design=design, kind="glb").pk)
-        except Exception as exc:  # reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = race(lambda: services.rendition_get_or_create(design=design, kind="glb").pk)
     assert len(renders) == 1
     assert len(set(results)) == 1 and Rendition.objects.count() == 1
