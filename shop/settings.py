@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "shop.wholesale",
     "shop.accounts",
     "shop.cart",
+    "shop.outbox",
+    "shop.orders",
+    "shop.payments",
     "configurator",
     "allauth",
     "allauth.account",
@@ -235,10 +238,20 @@ STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=["staff@caseforge.
 # A mail is sent while its record is locked (wholesale.tasks): never wait on SMTP for long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
-# Stripe (used by checkout, which is not built yet).
+# Payments (shop/payments). Stripe Checkout when STRIPE_SECRET_KEY is set; without it only
+# the development gateway exists, which marks orders paid and is refused outside DEBUG.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# A Stripe-compatible server to talk to instead of api.stripe.com (tests, local stand-ins).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+
+# Orders (shop/orders): stock is held this long for an unpaid order (longer once payment
+# has started); shipping is a flat rate per region and method (shop/orders/shipping.py),
+# standard shipping free for retail orders from SHIPPING_FREE_OVER.
+ORDER_HOLD_MINUTES = env.int("ORDER_HOLD_MINUTES", default=30)
+SHOP_COUNTRY = env.str("SHOP_COUNTRY", default="US")
+SHIPPING_FREE_OVER = env.str("SHIPPING_FREE_OVER", default="50.00")
 
 # Celery: with no REDIS_URL every task runs eagerly in the web process (said once at start-up).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -251,7 +264,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Renders are slow and memory-hungry: they get their own queue, and workers of their own
 # (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
-CELERY_TASK_ROUTES = {"configurator.tasks.render_design_job": {"queue": "render"}}
+CELERY_TASK_ROUTES = {
+    "configurator.tasks.render_design_job": {"queue": "render"},
+    "shop.orders.tasks.order_render_line": {"queue": "render"},
+}
+# Periodic jobs (`celery -A shop beat`): relay the outbox rows the broker missed, give back
+# the stock of unpaid orders whose hold ran out, retry webhook events not yet processed.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "shop.outbox.tasks.outbox_relay", "schedule": 10.0},
+    "orders-release-expired": {
+        "task": "shop.orders.tasks.orders_release_expired",
+        "schedule": 60.0,
+    },
+    "payments-webhook-retry": {
+        "task": "shop.payments.tasks.webhook_events_retry",
+        "schedule": 60.0,
+    },
+}
 
 CACHES = {
     "default": (

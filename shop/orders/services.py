@@ -1,0 +1,584 @@
+"""Order rules: placing an order (snapshots and stock held under row locks), the state
+machine, the payment ledger, and giving stock back.
+
+Every change runs in one transaction with the order's row locked (`_locked`), writes an
+`OrderEvent`, and enqueues its side effects (pipeline, mail, refunds) through the outbox in
+that same transaction, so a lost broker delays them but never loses them.
+
+Stock: placing an order takes its units off `Variant.stock_on_hand` at once (they are *held*
+for `ORDER_HOLD_MINUTES`, longer once payment has started); payment makes them *sold*; a
+cancelled or expired order gives them back. Variants are locked in primary-key order, so two
+buyers never deadlock, and no path sells more than is on hand (the decrement is checked
+under the lock, and the column cannot go negative).
+
+Storefront cache: stock moves are `UPDATE`s that send no signals. The cached storefront
+shows stock only as its label ("In stock", "Only 3 left", "Out of stock"), so a move bumps
+the catalog revision once per transaction, and only when some variant's label changed
+(`_stock_move`): selling one of 40 leaves every cached page as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from shop.cart.models import Cart
+from shop.cart.services import cart_view
+from shop.catalog.cache import catalog_revision_bump
+from shop.catalog.models import Variant
+from shop.catalog.presentation import stock_state
+from shop.catalog.pricing import RetailStrategy, shop_currency
+from shop.outbox.services import outbox_enqueue
+
+from . import shipping as shipping_rules
+from .models import (
+    SHIPPING_FIELDS,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentState,
+    Status,
+    Stock,
+)
+
+logger = logging.getLogger(__name__)
+
+CENTS = Decimal("0.01")
+
+# The state machine: from each status, the statuses it may move to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING_PAYMENT: frozenset({Status.PAID, Status.CANCELLED}),
+    Status.PAID: frozenset({Status.IN_PRODUCTION, Status.REFUNDED}),
+    Status.IN_PRODUCTION: frozenset({Status.READY_TO_SHIP, Status.REFUNDED}),
+    Status.READY_TO_SHIP: frozenset({Status.SHIPPED, Status.REFUNDED}),
+    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED}),
+    Status.DELIVERED: frozenset({Status.REFUNDED}),
+    # A payment that arrives after the order was cancelled (its hold expired) makes it paid
+    # when the stock is still there, or is refunded.
+    Status.CANCELLED: frozenset({Status.PAID, Status.REFUNDED}),
+    Status.REFUNDED: frozenset(),
+}
+
+# Task names enqueued through the outbox (strings: the tasks live in other modules).
+PIPELINE_TASK = "shop.orders.tasks.order_paid_pipeline"
+MAIL_TASK = "shop.orders.tasks.order_mail"
+REFUND_TASK = "shop.payments.tasks.payment_refund"
+STAFF_ALERT_TASK = "shop.orders.tasks.order_staff_alert"
+
+
+class OrderError(ValueError):
+    """A request the order rules refuse; `str(error)` says why, for the shopper or staff."""
+
+
+class IllegalTransition(OrderError):
+    pass
+
+
+def hold_minutes() -> int:
+    return int(getattr(settings, "ORDER_HOLD_MINUTES", 30))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _locked(order_id: int) -> Order:
+    """The order, its row locked until the transaction ends (call inside atomic)."""
+    return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+
+
+def _event(order: Order, kind: str, message: str = "", *, actor=None, data=None, **status):
+    OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        message=message[:500],
+        data=data or {},
+        actor=actor if getattr(actor, "pk", None) else None,
+        **status,
+    )
+
+
+def order_transition(
+    order: Order, to: str, *, message: str = "", actor=None, data: dict | None = None
+) -> None:
+    """Move a locked order to `to`, writing its event; an illegal move raises."""
+    if to not in TRANSITIONS.get(order.status, ()):
+        raise IllegalTransition(
+            f"Order {order.number} cannot go from {Status(order.status).label.lower()} "
+            f"to {Status(to).label.lower()}."
+        )
+    before = order.status
+    order.status = to
+    now = timezone.now()
+    fields = ["status"]
+    if to == Status.PAID and order.paid_at is None:
+        order.paid_at = now
+        fields.append("paid_at")
+    if to == Status.SHIPPED:
+        order.shipped_at = now
+        fields.append("shipped_at")
+    order.save(update_fields=fields)
+    _event(order, "status", message, actor=actor, data=data, from_status=before, to_status=to)
+
+
+def _stock_move(deltas: dict[int, int]) -> None:
+    """Change `stock_on_hand` by `deltas` (variant id -> +n or -n), the variants locked in
+    primary-key order; raises OrderError if any would go below zero. Bumps the catalog
+    revision once, and only if a shown stock label changed."""
+    if not deltas:
+        return
+    variants = {
+        v.pk: v
+        for v in Variant.objects.select_for_update()
+        .filter(pk__in=sorted(deltas))
+        .order_by("pk")
+        .select_related("product", "phone_model")
+    }
+    label_changed = False
+    for pk in sorted(deltas):
+        variant = variants.get(pk)
+        if variant is None:
+            raise OrderError("A case in your order is not sold any more.")
+        after = variant.stock_on_hand + deltas[pk]
+        if after < 0:
+            raise OrderError(
+                f"{variant.product.name} for {variant.phone_model}: only "
+                f"{variant.stock_on_hand} left."
+                if variant.stock_on_hand > 0
+                else f"{variant.product.name} for {variant.phone_model} has just sold out."
+            )
+        label_changed |= stock_state(after) != stock_state(variant.stock_on_hand)
+        Variant.objects.filter(pk=pk).update(stock_on_hand=F("stock_on_hand") + deltas[pk])
+    if label_changed:
+        catalog_revision_bump()
+
+
+def _order_deltas(order: Order, sign: int) -> dict[int, int]:
+    deltas: dict[int, int] = {}
+    for variant_id, quantity in order.lines.filter(variant__isnull=False).values_list(
+        "variant_id", "quantity"
+    ):
+        deltas[variant_id] = deltas.get(variant_id, 0) + sign * quantity
+    return deltas
+
+
+# --- placing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    shipping: Decimal
+    total: Decimal
+    currency: str
+    region: str
+    method: str
+
+
+def shipping_settings() -> dict:
+    return {
+        "rates": getattr(settings, "SHIPPING_RATES", shipping_rules.DEFAULT_RATES),
+        "free_over": (
+            Decimal(str(settings.SHIPPING_FREE_OVER))
+            if getattr(settings, "SHIPPING_FREE_OVER", None) not in (None, "")
+            else None
+        ),
+    }
+
+
+def shipping_region(country: str) -> str:
+    return shipping_rules.shipping_region(country, home=getattr(settings, "SHOP_COUNTRY", "US"))
+
+
+def shipping_options(*, country: str, subtotal: Decimal, wholesale: bool = False):
+    return shipping_rules.shipping_options(
+        region=shipping_region(country),
+        subtotal=subtotal,
+        wholesale=wholesale,
+        **shipping_settings(),
+    )
+
+
+def order_totals(*, subtotal: Decimal, country: str, method: str, wholesale: bool) -> Totals:
+    region = shipping_region(country)
+    try:
+        option = shipping_rules.shipping_price(
+            region=region,
+            method=method,
+            subtotal=subtotal,
+            wholesale=wholesale,
+            **shipping_settings(),
+        )
+    except shipping_rules.ShippingError as exc:
+        raise OrderError(str(exc)) from None
+    subtotal = subtotal.quantize(CENTS)
+    return Totals(
+        subtotal=subtotal,
+        shipping=option.price,
+        total=subtotal + option.price,
+        currency=shop_currency(),
+        region=region,
+        method=method,
+    )
+
+
+def order_place(
+    *,
+    cart: Cart,
+    email: str,
+    address: dict[str, str],
+    method: str,
+    user: AbstractBaseUser | None = None,
+) -> Order:
+    """Turn the cart into an order pending payment: price every line on the server,
+    snapshot it, hold its stock for `ORDER_HOLD_MINUTES`, and empty the cart. Raises
+    OrderError (nothing saved) when a line cannot be bought as it is."""
+    missing = [f for f in ("name", "line1", "city", "postal_code", "country") if not address.get(f)]
+    if missing:
+        raise OrderError("The shipping address is incomplete.")
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one checkout at a time
+        view = cart_view(cart=cart, strategy=RetailStrategy())
+        if not view.lines:
+            raise OrderError("Your cart is empty.")
+        for line in view.lines:
+            if line.problem:
+                raise OrderError(
+                    f"{line.line.variant.product.name} for {line.line.variant.phone_model}: "
+                    f"{line.problem}"
+                )
+        totals = order_totals(
+            subtotal=view.subtotal.amount,
+            country=address["country"],
+            method=method,
+            wholesale=False,
+        )
+        order = Order.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None,
+            email=email,
+            reserved_until=timezone.now() + timedelta(minutes=hold_minutes()),
+            shipping_region=totals.region,
+            shipping_method=totals.method,
+            currency=totals.currency,
+            subtotal=totals.subtotal,
+            shipping=totals.shipping,
+            total=totals.total,
+            **{f"ship_{f}": str(address.get(f, "")) for f in SHIPPING_FIELDS},
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    variant=v.line.variant,
+                    design=v.line.design,
+                    name=_line_name(v.line),
+                    sku=v.line.variant.sku,
+                    design_token=v.line.design.token if v.line.design_id else "",
+                    design_hash=v.line.design.content_hash if v.line.design_id else "",
+                    unit_price=v.unit_price.amount,
+                    quantity=v.line.quantity,
+                    line_total=v.total.amount,
+                )
+                for v in view.lines
+            ]
+        )
+        _stock_move(_order_deltas(order, -1))  # raises (rolling all back) if sold out
+        cart.lines.all().delete()
+        _event(order, "placed", f"Placed by {email}; stock held.", to_status=order.status)
+    return order
+
+
+def _line_name(line) -> str:
+    variant = line.variant
+    name = f"{variant.product.name} for {variant.phone_model}, {variant.colour}"
+    return name + (" with your design" if line.design_id else "")
+
+
+def order_hold_extend(*, order_id: int, until: datetime) -> None:
+    """Payment has started: keep the stock held at least until `until`."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.stock == Stock.HELD and (order.reserved_until or until) <= until:
+            order.reserved_until = until
+            order.save(update_fields=["reserved_until"])
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+def _paid_total(order: Order) -> Decimal:
+    return order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def _refresh_payment_state(order: Order) -> None:
+    charged = order.payments.filter(kind=Payment.Kind.CHARGE).aggregate(s=Sum("amount"))["s"]
+    refunds = order.payments.filter(kind=Payment.Kind.REFUND).aggregate(s=Sum("amount"))["s"]
+    refunded = -(refunds or 0)
+    if not charged:
+        return
+    if refunded <= 0:
+        state = PaymentState.PAID
+    elif refunded >= charged:
+        state = PaymentState.REFUNDED
+    else:
+        state = PaymentState.PARTIALLY_REFUNDED
+    if order.payment_state != state:
+        order.payment_state = state
+        order.save(update_fields=["payment_state"])
+
+
+def payment_processing(*, order_id: int, until: datetime | None = None) -> None:
+    """The shopper paid by a method that settles later: keep the stock held meanwhile."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status != Status.PENDING_PAYMENT or order.payment_state != PaymentState.UNPAID:
+            return
+        order.payment_state = PaymentState.PROCESSING
+        fields = ["payment_state"]
+        if until is not None and order.stock == Stock.HELD:
+            order.reserved_until = max(order.reserved_until or until, until)
+            fields.append("reserved_until")
+        order.save(update_fields=fields)
+        _event(order, "payment_processing", "Payment started; waiting for it to settle.")
+
+
+def payment_received(
+    *,
+    order_id: int,
+    provider: str,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    data: dict | None = None,
+) -> str:
+    """Record a settled charge and act on it, once per (provider, reference). Returns what
+    was done, in a few words (stored with the webhook event)."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if Payment.objects.filter(
+            provider=provider, kind=Payment.Kind.CHARGE, reference=reference
+        ).exists():
+            return "already recorded"
+        currency = currency.upper()
+        Payment.objects.create(
+            order=order,
+            kind=Payment.Kind.CHARGE,
+            provider=provider,
+            reference=reference,
+            amount=amount,
+            currency=currency,
+            data=data or {},
+        )
+        _event(
+            order,
+            "payment",
+            f"Received {amount} {currency} ({provider} {reference}).",
+            data={"provider": provider, "reference": reference, "amount": str(amount)},
+        )
+        _refresh_payment_state(order)
+        if order.payment_state == PaymentState.REFUNDED:
+            # Its refund was seen first (events may come in any order).
+            return _settle_refunded(order, actor=None)
+        if amount != order.total or currency != order.currency:
+            # Not what the order costs: staff look at it; nothing ships on a wrong amount.
+            _event(
+                order,
+                "payment_mismatch",
+                f"Expected {order.total} {order.currency}, received {amount} {currency}.",
+            )
+            outbox_enqueue(STAFF_ALERT_TASK, order.pk, "payment_mismatch")
+            return "amount or currency mismatch: staff alerted"
+        if order.status == Status.PENDING_PAYMENT and order.stock == Stock.HELD:
+            order.stock = Stock.SOLD
+            order.save(update_fields=["stock"])
+            order_transition(order, Status.PAID, message="Paid.")
+            outbox_enqueue(PIPELINE_TASK, order.pk)
+            return "paid"
+        if order.status in (Status.CANCELLED, Status.PENDING_PAYMENT) and (
+            order.stock == Stock.RELEASED
+        ):
+            return _late_payment(order, provider=provider, reference=reference)
+        return f"recorded; order already {order.get_status_display().lower()}"
+
+
+def _late_payment(order: Order, *, provider: str, reference: str) -> str:
+    """A payment after the hold expired: take the stock again if it is still there;
+    otherwise refund in full and tell staff."""
+    try:
+        with transaction.atomic():
+            _stock_move(_order_deltas(order, -1))
+    except OrderError as exc:
+        _event(order, "late_payment_refund", f"Paid after the hold expired and {exc} Refunding.")
+        outbox_enqueue(REFUND_TASK, order.pk, provider, reference, str(order.total), "sold_out")
+        outbox_enqueue(STAFF_ALERT_TASK, order.pk, "late_payment_sold_out")
+        return "late payment, sold out: refund queued, staff alerted"
+    order.stock = Stock.SOLD
+    order.save(update_fields=["stock"])
+    was = "the hold expired" if order.status == Status.PENDING_PAYMENT else "it was cancelled"
+    order_transition(order, Status.PAID, message=f"Paid after {was}; stock taken again.")
+    outbox_enqueue(PIPELINE_TASK, order.pk)
+    return "late payment: stock taken again, paid"
+
+
+def payment_failed(*, order_id: int, reason: str) -> str:
+    """The payment did not go through: the order is cancelled and its stock given back."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status != Status.PENDING_PAYMENT:
+            return f"ignored: order is {order.get_status_display().lower()}"
+        order.payment_state = PaymentState.FAILED
+        order.save(update_fields=["payment_state"])
+        _cancel(order, f"Payment failed: {reason}")
+        return "cancelled: payment failed"
+
+
+def refund_recorded(
+    *,
+    order_id: int,
+    provider: str,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    actor=None,
+    data: dict | None = None,
+) -> str:
+    """Record money given back (`amount` positive), once per (provider, reference). A
+    refund of everything received makes the order refunded."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if Payment.objects.filter(
+            provider=provider, kind=Payment.Kind.REFUND, reference=reference
+        ).exists():
+            return "already recorded"
+        Payment.objects.create(
+            order=order,
+            kind=Payment.Kind.REFUND,
+            provider=provider,
+            reference=reference,
+            amount=-abs(amount),
+            currency=currency.upper(),
+            data=data or {},
+        )
+        _event(
+            order,
+            "refund",
+            f"Refunded {abs(amount)} {currency.upper()} ({provider} {reference}).",
+            actor=actor,
+            data={"provider": provider, "reference": reference, "amount": str(abs(amount))},
+        )
+        _refresh_payment_state(order)
+        if order.payment_state == PaymentState.REFUNDED:
+            return _settle_refunded(order, actor=actor)
+        return "refund recorded"
+
+
+def _settle_refunded(order: Order, *, actor) -> str:
+    """Everything received was given back: the order ends refunded (an unpaid one is
+    cancelled first, giving its held stock back)."""
+    if order.status == Status.REFUNDED:
+        return "refunded in full"
+    if order.status == Status.PENDING_PAYMENT:
+        _cancel(order, "Refunded before the payment was seen.", actor=actor)
+    order_transition(order, Status.REFUNDED, message="Refunded in full.", actor=actor)
+    return "refunded in full"
+
+
+# --- cancelling and expiry ---------------------------------------------------------------
+
+
+def _cancel(order: Order, message: str, *, actor=None) -> None:
+    order_transition(order, Status.CANCELLED, message=message, actor=actor)
+    if order.stock == Stock.HELD:
+        _stock_move(_order_deltas(order, +1))
+        order.stock = Stock.RELEASED
+        order.save(update_fields=["stock"])
+        _event(order, "stock_released", "Held stock given back.")
+
+
+def order_cancel_unpaid(*, order_id: int, reason: str, actor=None) -> bool:
+    """Cancel an order still waiting for payment and give its stock back; False if it is
+    no longer waiting (paid meanwhile, or already cancelled)."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status != Status.PENDING_PAYMENT:
+            return False
+        _cancel(order, reason, actor=actor)
+        return True
+
+
+def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Periodic: cancel unpaid orders whose hold has run out (not while a payment is
+    settling) and give their stock back. Returns how many."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=Status.PENDING_PAYMENT,
+        stock=Stock.HELD,
+        reserved_until__lt=now,
+    ).exclude(payment_state=PaymentState.PROCESSING)
+    released = 0
+    for pk in list(due.order_by("reserved_until").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            order = _locked(pk)
+            if (
+                order.status == Status.PENDING_PAYMENT
+                and order.stock == Stock.HELD
+                and order.reserved_until
+                and order.reserved_until < now
+                and order.payment_state != PaymentState.PROCESSING
+            ):
+                _cancel(order, "Not paid in time: the held stock was given back.")
+                released += 1
+    return released
+
+
+# --- after payment -----------------------------------------------------------------------
+
+
+def order_start_production(*, order_id: int) -> bool:
+    """Paid -> in production (the pipeline's first step); False if it already moved."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status != Status.PAID:
+            return False
+        order_transition(order, Status.IN_PRODUCTION, message="Sent to production.")
+        return True
+
+
+def order_ship(*, order_id: int, tracking_number: str, actor=None) -> Order:
+    """Mark shipped with a tracking number (through ready to ship when still in
+    production); the customer is mailed."""
+    tracking_number = " ".join(str(tracking_number).split())[:100]
+    if not tracking_number:
+        raise OrderError("Give the tracking number.")
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status == Status.IN_PRODUCTION:
+            order_transition(order, Status.READY_TO_SHIP, message="Ready to ship.", actor=actor)
+        order.tracking_number = tracking_number
+        order.save(update_fields=["tracking_number"])
+        order_transition(
+            order, Status.SHIPPED, message=f"Shipped, tracking {tracking_number}.", actor=actor
+        )
+        outbox_enqueue(MAIL_TASK, order.pk, "shipped")
+    return order
+
+
+def order_set_status(*, order_id: int, to: str, actor=None, message: str = "") -> Order:
+    """Staff move an order along (e.g. ready to ship, delivered); illegal moves raise."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        order_transition(order, to, message=message, actor=actor)
+    return order
+
+
+def order_paid_amount(order: Order) -> Decimal:
+    """What the order holds now: charges less refunds."""
+    return _paid_total(order)
