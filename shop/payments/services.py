@@ -26,7 +26,7 @@ from shop.orders import services as orders
 from shop.orders.models import Order, OrderLine, Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
 
-from . import stripe_gateway
+from . import stripe_gateway, webhooks
 from .models import CheckoutSession
 
 logger = logging.getLogger(__name__)
@@ -232,9 +232,30 @@ def dev_payment_complete(*, session: CheckoutSession) -> str:
     return result
 
 
-def payment_retry(*, order: Order, success_url: str, cancel_url: str) -> str:
-    """The cancel page's "Try again": a payment page for the order again."""
-    return payment_start(order=order, success_url=success_url, cancel_url=cancel_url)
+def payment_confirm(*, order: Order) -> str | None:
+    """The shopper is back from Stripe's page: ask Stripe about the order's newest open
+    session and record a payment it has taken, should its webhook not have come yet (it
+    is recorded once either way). None when there was nothing to ask or Stripe did not
+    answer."""
+    if gateway_name() != "stripe" or order.status != Status.PENDING_PAYMENT:
+        return None
+    session = (
+        CheckoutSession.objects.filter(
+            order=order, provider="stripe", status=CheckoutSession.Status.OPEN
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if session is None:
+        return None
+    try:
+        data = stripe_gateway.checkout_session_get(session.session_id)
+    except stripe_gateway.GatewayError as exc:
+        logger.warning("Stripe session %s not fetched: %s", session.session_id, exc)
+        return None
+    if data.get("status") != "complete":
+        return None
+    return webhooks.checkout_session_apply(data)
 
 
 # --- refunds -----------------------------------------------------------------------------

@@ -165,6 +165,11 @@ def checkout_session_create(
     )
 
 
+def checkout_session_get(session_id: str) -> dict:
+    """A Checkout Session as Stripe has it now (plain data, as in its events)."""
+    return _call(_client().v1.checkout.sessions.retrieve, session_id).to_dict()
+
+
 def checkout_session_for_payment(payment_intent: str) -> dict | None:
     """The Checkout Session that created `payment_intent` (plain data), if any."""
     sessions = _call(

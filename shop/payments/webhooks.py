@@ -152,10 +152,17 @@ def _payment_received(session: dict, order: Order) -> str:
 
 
 def _session_completed(event: dict) -> str:
-    session = event["data"]["object"]
+    return checkout_session_apply(event["data"]["object"])
+
+
+def checkout_session_apply(session: dict) -> str:
+    """Act on a completed Checkout Session (from its event, or fetched from Stripe when
+    the shopper comes back): paid, or a payment settling later."""
     order = _order_for_session(session)
     if order is None:
         return "ignored: no order for this session"
+    if session.get("status") not in (None, "complete"):
+        return f"ignored: session is {session.get('status')}"
     status = session.get("payment_status")
     if status == "paid":
         return _payment_received(session, order)

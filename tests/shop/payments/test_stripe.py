@@ -78,6 +78,26 @@ def test_the_full_stripe_checkout_flow(client, order, stripe_server):
     assert stored.status == CheckoutSession.Status.COMPLETE
 
 
+def test_coming_back_paid_before_the_webhook_shows_the_order_paid(client, order, stripe_server):
+    """The success page asks Stripe; the late webhook then records nothing more."""
+    session = stripe_server.pay(start(order).session_id)
+    success, _ = services.return_urls(order)
+    assert client.get(success).status_code == 302
+    order.refresh_from_db()
+    assert order.status == Status.PAID
+    deliver(client, event("checkout.session.completed", session))
+    assert Payment.objects.count() == 1
+    assert WebhookEvent.objects.get().result == "already recorded"
+
+
+def test_coming_back_unpaid_changes_nothing(client, order, stripe_server):
+    start(order)
+    success, _ = services.return_urls(order)
+    client.get(success)
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+
+
 def test_the_same_key_gets_the_same_session_back(order, stripe_server):
     """Stripe answers a repeated idempotency key with the first session, not a new one."""
     args = dict(
