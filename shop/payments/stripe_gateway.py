@@ -8,6 +8,7 @@ currency's major unit and are converted to Stripe's integer minor units exactly.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,11 +101,18 @@ def _client() -> stripe.StripeClient:
     key = getattr(settings, "STRIPE_SECRET_KEY", "")
     if not key:
         raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is not set).")
-    base = getattr(settings, "STRIPE_API_BASE", "")
+    return _client_for(key, getattr(settings, "STRIPE_API_BASE", "").rstrip("/"))
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(key: str, base: str) -> stripe.StripeClient:
+    """One client (and connection pool) per configuration, read at call time."""
     return stripe.StripeClient(
         key,
-        base_addresses={"api": base.rstrip("/")} if base else None,
+        base_addresses={"api": base} if base else None,
         max_network_retries=2,  # safe: every POST here carries an idempotency key
+        # A shopper or a worker waits on these calls: seconds to connect, then to answer.
+        http_client=stripe.RequestsClient(timeout=(5, 30)),
     )
 
 
