@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 CENTS = Decimal("0.01")
 # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours from now.
 SESSION_MINUTES = 31
+MAX_SESSION_MINUTES = 24 * 60 - 1
 # The stock stays held a little past the page's expiry: a payment made in its last
 # second is still on its way.
 HOLD_GRACE = timedelta(minutes=5)
@@ -123,7 +124,8 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
     )
     if reusable is not None:
         return _dev_url(reusable, success_url, cancel_url) if gateway == "dev" else reusable.url
-    expires_at = now + timedelta(minutes=max(SESSION_MINUTES, orders.hold_minutes()))
+    minutes = min(max(SESSION_MINUTES, orders.hold_minutes()), MAX_SESSION_MINUTES)
+    expires_at = now + timedelta(minutes=minutes)
     if gateway == "stripe":
         attempt = CheckoutSession.objects.filter(order=order, provider=gateway).count() + 1
         try:

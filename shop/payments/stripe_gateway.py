@@ -47,6 +47,10 @@ class GatewayError(Exception):
     """Stripe refused the request or could not be reached; `str()` is safe to show staff."""
 
 
+class MoneyError(GatewayError):
+    """An amount or currency Stripe cannot be given, or sent, exactly."""
+
+
 class SignatureError(GatewayError):
     """A webhook whose signature is missing, wrong or too old."""
 
@@ -79,13 +83,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """`Decimal("12.34")` -> 1234 for a two-decimal currency; refuses anything inexact."""
     currency = currency.upper()
     if currency in ZERO_DECIMAL or currency in THREE_DECIMAL:
-        raise GatewayError(
+        raise MoneyError(
             f"{currency} is not supported: the shop's prices have two decimals, and "
             f"{currency} does not."
         )
     cents = Decimal(amount) * 100
     if cents != cents.to_integral_value():
-        raise GatewayError(f"{amount} {currency} is not a whole number of cents.")
+        raise MoneyError(f"{amount} {currency} is not a whole number of cents.")
     return int(cents)
 
 
@@ -93,7 +97,7 @@ def from_minor(amount: int, currency: str) -> Decimal:
     """1234 -> `Decimal("12.34")` for a two-decimal currency."""
     currency = currency.upper()
     if currency in ZERO_DECIMAL or currency in THREE_DECIMAL:
-        raise GatewayError(f"{currency} is not supported.")
+        raise MoneyError(f"{currency} is not supported: it has no hundredths.")
     return (Decimal(int(amount)) / 100).quantize(Decimal("0.01"))
 
 
