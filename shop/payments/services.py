@@ -48,7 +48,8 @@ class PaymentError(OrderError):
 
 
 def gateway_name() -> str:
-    """ "stripe" when Stripe is configured, else "dev" (the development gateway)."""
+    """The gateway in use: "stripe" when Stripe is configured, else "dev" (the
+    development gateway)."""
     return "stripe" if getattr(settings, "STRIPE_SECRET_KEY", "") else "dev"
 
 
@@ -94,6 +95,11 @@ def _check_payable(order: Order) -> None:
         raise PaymentError(
             f"Your payment for order {order.number} is being processed; there is nothing "
             "more to pay."
+        )
+    if order.payment_state != PaymentState.UNPAID:
+        raise PaymentError(
+            f"A payment for order {order.number} has already been received; we will be in "
+            "touch about it."
         )
     if order.stock != Stock.HELD:
         raise PaymentError(f"The cases in order {order.number} are no longer held for you.")
@@ -274,15 +280,17 @@ def _refund_amount(order: Order, *, amount, lines) -> tuple[Decimal, dict[int, i
     if lines:
         if len(lines) > 500:
             raise PaymentError("Too many lines.")
+        try:
+            lines = {int(k): v for k, v in lines.items()}
+        except (TypeError, ValueError):
+            raise PaymentError("Lines are named by their id.") from None
         by_id = {
             line.pk: line
-            for line in OrderLine.objects.select_for_update().filter(
-                order=order, pk__in=[int(k) for k in lines]
-            )
+            for line in OrderLine.objects.select_for_update().filter(order=order, pk__in=lines)
         }
         total = Decimal("0")
         for line_id, quantity in lines.items():
-            line = by_id.get(int(line_id))
+            line = by_id.get(line_id)
             if line is None:
                 raise PaymentError(f"Line {line_id} is not part of order {order.number}.")
             try:
@@ -305,8 +313,18 @@ def _refund_amount(order: Order, *, amount, lines) -> tuple[Decimal, dict[int, i
         amount = total
     elif amount is None:
         amount = held
+        counts = {  # everything: every line counts as refunded
+            pk: quantity - refunded
+            for pk, quantity, refunded in OrderLine.objects.select_for_update()
+            .filter(order=order)
+            .values_list("pk", "quantity", "refunded_quantity")
+            if quantity > refunded
+        }
     try:
-        amount = Decimal(str(amount)).quantize(CENTS)
+        amount = Decimal(str(amount))
+        if not amount.is_finite():
+            raise InvalidOperation
+        amount = amount.quantize(CENTS)
     except (InvalidOperation, ValueError):
         raise PaymentError("The refund amount is not a number.") from None
     if amount <= 0:

@@ -142,6 +142,9 @@ def test_a_full_staff_refund_goes_through_stripe_and_is_counted_once(
     assert headers["Idempotency-Key"] == f"caseforge-refund-{order.number}-1"
     order.refresh_from_db()
     assert (order.status, order.payment_state) == (Status.REFUNDED, PaymentState.REFUNDED)
+    assert order.lines.get().refunded_quantity == 2
+    with pytest.raises(OrderError, match="holds no payment"):
+        services.refund_issue(order_id=order.pk)
     # Stripe then reports the same refund: nothing more is recorded.
     deliver(client, event("charge.refunded", stripe_server.charge(payment_intent)))
     assert order.payments.filter(kind=Payment.Kind.REFUND).count() == 1
@@ -168,6 +171,10 @@ def test_a_per_line_refund_refunds_unit_prices_and_never_more_than_bought(client
         services.refund_issue(order_id=order.pk, amount=Decimal("40.01"))
     with pytest.raises(OrderError, match="not part of order"):
         services.refund_issue(order_id=order.pk, lines={999999: 1})
+    with pytest.raises(OrderError, match="not a number"):
+        services.refund_issue(order_id=order.pk, amount="NaN")
+    with pytest.raises(OrderError, match="more than zero"):
+        services.refund_issue(order_id=order.pk, amount=Decimal("-5"))
 
     assert services.refund_issue(
         order_id=order.pk, lines={cheap_line.pk: 1, dear_line.pk: 1}
