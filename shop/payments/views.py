@@ -68,7 +68,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.SignatureError as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return JsonResponse({"error": "Invalid signature."}, status=400)
-    stored, _ = webhooks.webhook_event_store(provider="stripe", event=event)
+    stored = webhooks.webhook_event_store(provider="stripe", event=event)
     if stored.processed_at is None:
         try:
             # No publish retries: Stripe is waiting, and the retry job covers a lost one.
