@@ -36,6 +36,10 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "inquiry-email": "3/h",
     # Cart changes (add, quantity, remove) per client address: each writes rows.
     "cart-change": "120/h",
+    # "Try again" on the payment-cancelled page: each may open a provider's payment page.
+    "payment-start": "30/h",
+    # Coming back from the payment page asks the provider whether the order is paid.
+    "payment-confirm": "60/h",
 }
 
 
