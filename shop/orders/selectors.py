@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from shop.catalog.pricing import Money
 
-from .models import Order, OrderEvent, OrderLine, Status
+from .models import Order, OrderEvent, OrderLine, PaymentState, Status, Stock
 
 # While an order is in one of these, its page follows it (polls its status).
 FOLLOWED_STATUSES = frozenset({Status.PENDING_PAYMENT, Status.PAID})
@@ -57,6 +57,16 @@ def account_orders(*, user: AbstractBaseUser) -> QuerySet[Order]:
     for email in verified_emails(user):
         mine |= Q(user__isnull=True, email__iexact=email)
     return Order.objects.filter(mine).order_by("-created_at", "-pk")
+
+
+def order_payable(order: Order) -> bool:
+    """Whether the shopper may (still) pay: waiting for payment, none under way, the stock
+    still held."""
+    return (
+        order.status == Status.PENDING_PAYMENT
+        and order.payment_state in (PaymentState.UNPAID, PaymentState.FAILED)
+        and order.stock == Stock.HELD
+    )
 
 
 def order_visible_to(order: Order, user: AbstractBaseUser) -> bool:

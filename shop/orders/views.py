@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shop.cart.services import cart_for_request, cart_view
 from shop.catalog.pricing import RetailStrategy, shop_money
@@ -22,6 +23,7 @@ from .addresses import address_get, address_list, address_save_from_checkout
 from .countries import COUNTRY_NAMES
 from .forms import CheckoutForm, LookupForm
 from .models import Order
+from .shipping import ShippingError
 
 
 def _country(value) -> str:
@@ -66,16 +68,21 @@ def checkout(request: HttpRequest) -> HttpResponse:
     start the payment and go to it; an update of the country shows its shipping prices."""
     cart = cart_for_request(request, create=False)
     view = cart_view(cart=cart, strategy=RetailStrategy())
-    if not view.can_check_out:
+    posted = request.method == "POST"
+    # A problem that appears while the shopper fills the form in (the last units sold
+    # meanwhile) is said on the form, by the order rules; the entries stay.
+    if not view.lines or not (posted or view.can_check_out):
         messages.warning(
             request,
             "Your cart is empty." if not view.lines else "Fix the items marked in your cart first.",
         )
         return redirect("cart:cart")
     account = request.user.is_authenticated
-    posted = request.method == "POST"
     country = _country(request.POST.get("country") if posted else _initial(request)["country"])
-    options = services.shipping_options(country=country, subtotal=view.subtotal.amount)
+    try:
+        options = services.shipping_options(country=country, subtotal=view.subtotal.amount)
+    except ShippingError:  # a region the configured rates leave out
+        options = []
     if posted and "update" not in request.POST:
         rate_limit_hit(scope="checkout", key=client_address(request), request=request)
         form = CheckoutForm(request.POST, options=options, account=account)
@@ -96,6 +103,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "options": options,
         "priced_for": country,
         "country_name": COUNTRY_NAMES[country],
+        "ships_there": bool(options),
         "addresses": list(address_list(user=request.user)) if account else [],
         "free_over": _free_over(),
         **_summary(view, options, method),
@@ -123,16 +131,32 @@ def _place(request: HttpRequest, form: CheckoutForm, cart) -> Order | None:
 
 
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:
-    """Start the payment of a placed order and send the shopper to it."""
+    """Start the payment of a placed order and send the shopper to it; when it cannot
+    start, to the order page (which offers to try again) with the reason."""
     from shop.payments.services import payment_start
 
     key = [order.number, order.access_key]
-    url = payment_start(
-        order=order,
-        success_url=request.build_absolute_uri(f"/payments/success/{'/'.join(key)}/"),
-        cancel_url=request.build_absolute_uri(f"/payments/cancel/{'/'.join(key)}/"),
-    )
+    try:
+        url = payment_start(
+            order=order,
+            success_url=request.build_absolute_uri(reverse("payments:success", args=key)),
+            cancel_url=request.build_absolute_uri(reverse("payments:cancel", args=key)),
+        )
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+        return redirect(order)
     return redirect(url)
+
+
+@require_POST
+def order_pay(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
+    """Pay (again) for an order still waiting for payment: after a cancelled payment page
+    or one that could not open."""
+    order = _visible_order(request, number, access_key)
+    if not selectors.order_visible_to(order, request.user):
+        raise Http404("No such order.")
+    rate_limit_hit(scope="checkout", key=client_address(request), request=request)
+    return _pay(request, order)
 
 
 def _visible_order(request: HttpRequest, number: str, access_key: str) -> Order:
@@ -159,6 +183,7 @@ def order_detail(request: HttpRequest, number: str, access_key: str) -> HttpResp
         "timeline": selectors.order_timeline(order),
         "country_name": COUNTRY_NAMES.get(order.ship_country, order.ship_country),
         "following": order.status in selectors.FOLLOWED_STATUSES,
+        "payable": selectors.order_payable(order),
         "money": {
             "subtotal": shop_money(order.subtotal),
             "shipping": shop_money(order.shipping),
