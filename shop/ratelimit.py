@@ -40,6 +40,8 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "checkout": "30/h",
     # A guest's order lookup per client address: guessing numbers and emails is slow.
     "order-lookup": "10/h",
+    # "Try again" on the payment-cancelled page: each may open a provider's payment page.
+    "payment-start": "30/h",
 }
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cart/", include("shop.cart.urls")),
     # /checkout/ and /orders/... (shop/orders/urls.py)
     path("", include("shop.orders.urls")),
+    path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
