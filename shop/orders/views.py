@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shop.cart.services import cart_for_request, cart_view
 from shop.catalog.pricing import RetailStrategy, shop_money
+from shop.payments import services as payments
 from shop.ratelimit import client_address, rate_limit_hit
 
 from . import selectors, services
@@ -133,16 +133,14 @@ def _place(request: HttpRequest, form: CheckoutForm, cart) -> Order | None:
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:
     """Start the payment of a placed order and send the shopper to it; when it cannot
     start, to the order page (which offers to try again) with the reason."""
-    from shop.payments.services import payment_start
-
-    key = [order.number, order.access_key]
+    success, cancel = payments.return_urls(order)
     try:
-        url = payment_start(
+        url = payments.payment_start(
             order=order,
-            success_url=request.build_absolute_uri(reverse("payments:success", args=key)),
-            cancel_url=request.build_absolute_uri(reverse("payments:cancel", args=key)),
+            success_url=request.build_absolute_uri(success),
+            cancel_url=request.build_absolute_uri(cancel),
         )
-    except services.OrderError as exc:
+    except services.OrderError as exc:  # payments.PaymentError among them
         messages.error(request, str(exc))
         return redirect(order)
     return redirect(url)
@@ -155,7 +153,7 @@ def order_pay(request: HttpRequest, number: str, access_key: str) -> HttpRespons
     order = _visible_order(request, number, access_key)
     if not selectors.order_visible_to(order, request.user):
         raise Http404("No such order.")
-    rate_limit_hit(scope="checkout", key=client_address(request), request=request)
+    rate_limit_hit(scope="payment-start", key=client_address(request), request=request)
     return _pay(request, order)
 
 
