@@ -9,7 +9,16 @@ import pytest
 from django.test import Client
 
 from shop.orders import services
-from tests.shop.orders.conftest import placed_order, shopper, signed_in
+from shop.orders.models import Order
+from tests.configurator.conftest import photo_png, post_json, spec_with, upload
+from tests.factories import PhoneModelFactory, VariantFactory
+from tests.shop.orders.conftest import (
+    add_to_cart,
+    checkout_data,
+    placed_order,
+    shopper,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +175,22 @@ def test_the_lookup_is_rate_limited(client, case, settings):
 def test_the_lookup_form_refuses_junk(client):
     response = client.post("/orders/lookup/", {"email": "x" * 5000, "number": "A\nB"})
     assert response.status_code == 200 and 'data-testid="form-errors"' in text(response)
+
+
+def test_a_designed_line_shows_its_design_preview(client):
+    """A case with the shopper's own design: the order page shows the design's preview."""
+    phone = PhoneModelFactory(brand="Apple", name="iPhone 12", slug="iphone-12")
+    variant = VariantFactory(sku="RDG-IP12-BLK", phone_model=phone, stock_on_hand=5)
+    artwork = upload(client, photo_png()).json()["id"]
+    design = post_json(
+        client, "/design/api/designs/", {"device": "iphone-12", "spec": spec_with(artwork)}
+    ).json()["token"]
+    client.post("/cart/add/", {"sku": variant.sku, "quantity": 1, "design": design})
+    add_to_cart(client, variant.sku)  # and the same case without a design
+    client.post("/checkout/", checkout_data())
+    order = Order.objects.get()
+    body = text(client.get(order.get_absolute_url()))
+    preview = f"/design/api/designs/{design}/preview.webp"
+    assert body.count(f'src="{preview}"') == 1
+    image = client.get(preview)
+    assert image.status_code == 200 and image["Content-Type"] == "image/webp"
