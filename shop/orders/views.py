@@ -69,6 +69,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
     cart = cart_for_request(request, create=False)
     view = cart_view(cart=cart, strategy=RetailStrategy())
     posted = request.method == "POST"
+    if posted and not view.lines and (placed := _just_placed(request)) is not None:
+        # The form sent twice (a double click, a reload): the order is placed already;
+        # its payment page again (payment_start reuses an open one).
+        return _pay(request, placed)
     # A problem that appears while the shopper fills the form in (the last units sold
     # meanwhile) is said on the form, by the order rules; the entries stay.
     if not view.lines or not (posted or view.can_check_out):
@@ -78,7 +82,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
         return redirect("cart:cart")
     account = request.user.is_authenticated
-    country = _country(request.POST.get("country") if posted else _initial(request)["country"])
+    initial = {} if posted else _initial(request)
+    country = _country(request.POST.get("country") if posted else initial["country"])
     try:
         options = services.shipping_options(country=country, subtotal=view.subtotal.amount)
     except ShippingError:  # a region the configured rates leave out
@@ -95,7 +100,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         entered = {k: v[:300] for k, v in request.POST.items() if k in fields}
         form = CheckoutForm(initial=entered, options=options, account=account)
     else:
-        form = CheckoutForm(initial=_initial(request), options=options, account=account)
+        form = CheckoutForm(initial=initial, options=options, account=account)
     method = str(form["method"].value() or "standard")
     context = {
         "form": form,
@@ -127,7 +132,17 @@ def _place(request: HttpRequest, form: CheckoutForm, cart) -> Order | None:
         return None
     if form.cleaned_data.get("save_address"):
         address_save_from_checkout(user=request.user, data=address)
+    request.session[LAST_ORDER] = order.pk
     return order
+
+
+LAST_ORDER = "orders_last_placed"
+
+
+def _just_placed(request: HttpRequest) -> Order | None:
+    """The order this visitor placed last, if it still waits for its payment."""
+    order = Order.objects.filter(pk=request.session.get(LAST_ORDER) or 0).first()
+    return order if order is not None and selectors.order_payable(order) else None
 
 
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:

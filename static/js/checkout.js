@@ -7,6 +7,18 @@
   if (!update) {
     return;
   }
+  // One order per press: a second click while the first is on its way does nothing.
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.submitting === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+  });
+  // Back from the payment page (restored from the back-forward cache): pressable again.
+  window.addEventListener("pageshow", () => {
+    form.dataset.submitting = "";
+  });
   form.addEventListener("change", (event) => {
     const name = event.target.name;
     if (name === "country" || name === "method") {

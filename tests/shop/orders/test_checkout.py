@@ -267,3 +267,13 @@ def test_when_payment_cannot_start_the_order_page_offers_to_pay(client, case, se
     assert response.redirect_chain[-1][0] == order.get_absolute_url()
     assert "Payment is not available" in text(response)
     assert 'data-testid="pay"' in text(response)
+
+
+def test_the_form_sent_twice_places_one_order_and_opens_the_same_payment_page(client, case):
+    """A double click or a reload after placing: still one order, the same payment page."""
+    add_to_cart(client, case.sku)
+    first = client.post("/checkout/", checkout_data())
+    second = client.post("/checkout/", checkout_data())
+    assert len(orders()) == 1
+    assert second.status_code == 302
+    assert second["Location"].split("?")[0] == first["Location"].split("?")[0]
