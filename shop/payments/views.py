@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shop.orders import services as orders
 from shop.orders.models import Order, Status
-from shop.ratelimit import client_address, rate_limit_hit
+from shop.ratelimit import RateLimited, client_address, rate_limit_hit
 
 from . import services, stripe_gateway, tasks, webhooks
 from .models import CheckoutSession
@@ -109,8 +109,15 @@ def dev_gateway(request: HttpRequest, session_id: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def payment_success(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
-    """Back from the payment page: to the order's page, which shows whether it is paid."""
+    """Back from the payment page: to the order's page, which shows whether it is paid
+    (Stripe is asked first, in case its webhook is late)."""
     order = _order_by_key(number, access_key)
+    try:
+        rate_limit_hit(scope="payment-confirm", key=client_address(request), request=request)
+    except RateLimited:
+        pass  # the webhook will tell; the shopper still gets the order page
+    else:
+        services.payment_confirm(order=order)
     return redirect(_order_page(order))
 
 

@@ -61,7 +61,12 @@ def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str | 
             )
             if event is None or event.processed_at is not None:
                 return None
-            result = HANDLERS.get(event.type, _ignored)(event.payload)
+            try:
+                with transaction.atomic():
+                    result = HANDLERS.get(event.type, _ignored)(event.payload)
+            except stripe_gateway.MoneyError as exc:  # retrying cannot make it right
+                result = f"refused: {exc}"
+                logger.error("Webhook event %s refused: %s", event.event_id, exc)
             event.processed_at = timezone.now()
             event.attempts += 1
             event.result = result[:300]
@@ -140,6 +145,8 @@ def _payment_received(session: dict, order: Order) -> str:
     if not payment_intent:
         raise ValueError(f"Session {session.get('id')} is paid but names no payment intent.")
     amount, currency = _money(session, "amount_total")
+    if amount <= 0:
+        return "ignored: nothing was paid"
     _session_mark(session, CheckoutSession.Status.COMPLETE)
     return orders.payment_received(
         order_id=order.pk,
@@ -152,10 +159,17 @@ def _payment_received(session: dict, order: Order) -> str:
 
 
 def _session_completed(event: dict) -> str:
-    session = event["data"]["object"]
+    return checkout_session_apply(event["data"]["object"])
+
+
+def checkout_session_apply(session: dict) -> str:
+    """Act on a completed Checkout Session (from its event, or fetched from Stripe when
+    the shopper comes back): paid, or a payment settling later."""
     order = _order_for_session(session)
     if order is None:
         return "ignored: no order for this session"
+    if session.get("status") not in (None, "complete"):
+        return f"ignored: session is {session.get('status')}"
     status = session.get("payment_status")
     if status == "paid":
         return _payment_received(session, order)
@@ -249,6 +263,8 @@ def _charge_refunded(event: dict) -> str:
         if refund.get("status") not in ("succeeded", "pending"):
             continue
         amount, currency = _money(refund, "amount")
+        if amount <= 0:
+            continue
         results.append(
             orders.refund_recorded(
                 order_id=order.pk,

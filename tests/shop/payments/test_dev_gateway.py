@@ -108,3 +108,10 @@ def test_cancel_page_offers_try_again_and_cancel(client, order, variant, dev_mod
     assert order.status == Status.CANCELLED and variant.stock_on_hand == 10
     wrong = reverse("payments:cancel", args=[order.number, "wrong-key"])
     assert client.get(wrong).status_code == 404
+
+
+def test_with_stripe_configured_the_development_page_is_gone(client, order, dev_mode, settings):
+    """Even in development mode, a shop with Stripe keys has no development gateway."""
+    url = services.payment_start(order=order, success_url="/s/", cancel_url="/c/")
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    assert client.get(url).status_code == 404
