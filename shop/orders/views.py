@@ -91,7 +91,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if posted and "update" not in request.POST:
         rate_limit_hit(scope="checkout", key=client_address(request), request=request)
         form = CheckoutForm(request.POST, options=options, account=account)
-        if form.is_valid():
+        if not _can_pay():
+            form.add_error(None, "Payment is not available at the moment. Please try again later.")
+        elif form.is_valid():
             order = _place(request, form, cart)
             if order is not None:
                 return _pay(request, order)
@@ -143,6 +145,12 @@ def _just_placed(request: HttpRequest) -> Order | None:
     """The order this visitor placed last, if it still waits for its payment."""
     order = Order.objects.filter(pk=request.session.get(LAST_ORDER) or 0).first()
     return order if order is not None and selectors.order_payable(order) else None
+
+
+def _can_pay() -> bool:
+    """Whether a payment page can open: Stripe is configured, or the development gateway
+    is on. Without either nothing is placed (its stock would be held for nobody)."""
+    return payments.gateway_name() != "dev" or payments.dev_gateway_enabled()
 
 
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:

@@ -257,16 +257,25 @@ def test_checkout_is_rate_limited_per_address(client, case, settings):
     assert not Order.objects.exists()
 
 
-def test_when_payment_cannot_start_the_order_page_offers_to_pay(client, case, settings):
-    """Outside development mode without Stripe no payment can start: the order is kept
-    (its stock held) and its page says so and offers to pay again."""
+def test_without_a_payment_gateway_nothing_is_placed(client, case, settings):
+    """Outside development mode without Stripe no payment page can open: the checkout says
+    so and holds no stock."""
     settings.DEBUG = False
     add_to_cart(client, case.sku)
-    response = client.post("/checkout/", checkout_data(), follow=True)
+    response = client.post("/checkout/", checkout_data())
+    assert response.status_code == 200 and "Payment is not available" in text(response)
+    assert not Order.objects.exists() and CartLine.objects.exists()
+
+
+def test_an_order_waiting_for_payment_can_be_paid_from_its_page(client, case):
+    """Back on the order page without having paid: "Pay now" opens a payment page."""
+    add_to_cart(client, case.sku)
+    client.post("/checkout/", checkout_data())
     order = Order.objects.get()
-    assert response.redirect_chain[-1][0] == order.get_absolute_url()
-    assert "Payment is not available" in text(response)
-    assert 'data-testid="pay"' in text(response)
+    page = client.get(order.get_absolute_url())
+    assert 'data-testid="pay"' in text(page)
+    response = client.post(f"{order.get_absolute_url()}pay/")
+    assert response.status_code == 302 and response["Location"].startswith("/payments/dev/")
 
 
 def test_the_form_sent_twice_places_one_order_and_opens_the_same_payment_page(client, case):

@@ -177,8 +177,9 @@ def test_the_lookup_form_refuses_junk(client):
     assert response.status_code == 200 and 'data-testid="form-errors"' in text(response)
 
 
-def test_a_designed_line_shows_its_design_preview(client):
+def test_a_designed_line_shows_its_design_preview(client, settings):
     """A case with the shopper's own design: the order page shows the design's preview."""
+    settings.DEBUG = True  # the development gateway
     phone = PhoneModelFactory(brand="Apple", name="iPhone 12", slug="iphone-12")
     variant = VariantFactory(sku="RDG-IP12-BLK", phone_model=phone, stock_on_hand=5)
     artwork = upload(client, photo_png()).json()["id"]
