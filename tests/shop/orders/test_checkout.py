@@ -52,6 +52,17 @@ def test_the_cart_links_to_the_checkout(client, case):
     assert 'href="/checkout/"' in client.get("/cart/").content.decode()
 
 
+def test_a_cart_line_that_cannot_be_bought_keeps_the_shopper_in_the_cart(client, case):
+    """Sold out since it was added: no "Check out" button, and the checkout sends the
+    shopper back to the cart."""
+    add_to_cart(client, case.sku, 2)
+    case.stock_on_hand = 1
+    case.save()
+    assert 'href="/checkout/"' not in client.get("/cart/").content.decode()
+    response = client.get("/checkout/")
+    assert response.status_code == 302 and response["Location"] == "/cart/"
+
+
 def test_a_guest_checks_out_and_is_sent_to_pay(client, case):
     """Two cases at $19.90 with standard US shipping: $44.70; the stock is held, the cart
     emptied, and the shopper lands on the payment page."""
