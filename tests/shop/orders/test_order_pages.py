@@ -194,4 +194,5 @@ def test_a_designed_line_shows_its_design_preview(client, settings):
     preview = f"/design/api/designs/{design}/preview.webp"
     assert body.count(f'src="{preview}"') == 1
     image = client.get(preview)
+    image.close()  # a file response: its file is open until closed
     assert image.status_code == 200 and image["Content-Type"] == "image/webp"
