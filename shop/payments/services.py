@@ -131,7 +131,8 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
     if reusable is not None:
         return _dev_url(reusable, success_url, cancel_url) if gateway == "dev" else reusable.url
     minutes = min(max(SESSION_MINUTES, orders.hold_minutes()), MAX_SESSION_MINUTES)
-    expires_at = now + timedelta(minutes=minutes)
+    # Whole minutes: a repeated request within the minute asks for exactly the same page.
+    expires_at = now.replace(second=0, microsecond=0) + timedelta(minutes=minutes + 1)
     if gateway == "stripe":
         attempt = CheckoutSession.objects.filter(order=order, provider=gateway).count() + 1
         try:
@@ -143,9 +144,12 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
                 success_url=success_url,
                 cancel_url=cancel_url,
                 expires_at=expires_at,
-                # Same order and attempt, same key: a retried request (or a double click)
-                # gets the same session back, never a second one.
-                idempotency_key=f"caseforge-checkout-{order.number}-{attempt}",
+                # Same order, attempt and expiry, same key (and the same parameters, as
+                # Stripe requires): a retried request or a double click gets the same
+                # session back, never a second one.
+                idempotency_key=(
+                    f"caseforge-checkout-{order.number}-{attempt}-{int(expires_at.timestamp())}"
+                ),
             )
         except stripe_gateway.GatewayError as exc:
             logger.warning("Stripe checkout for %s failed: %s", order.number, exc)

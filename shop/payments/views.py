@@ -68,10 +68,11 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.SignatureError as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return JsonResponse({"error": "Invalid signature."}, status=400)
-    stored, _ = webhooks.webhook_event_store(provider="stripe", event=event)
+    stored = webhooks.webhook_event_store(provider="stripe", event=event)
     if stored.processed_at is None:
         try:
-            tasks.webhook_event_process.delay(stored.pk)
+            # No publish retries: Stripe is waiting, and the retry job covers a lost one.
+            tasks.webhook_event_process.apply_async(args=[stored.pk], retry=False)
         except Exception:  # the broker is down: the periodic retry applies it later
             logger.exception("Webhook event %s not queued; left for the retry job", stored.pk)
     return JsonResponse({"received": True})

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,18 +34,23 @@ RETRY_BASE = timedelta(seconds=5)
 RETRY_MAX_EXPONENT = 20
 
 
-def webhook_event_store(*, provider: str, event: dict) -> tuple[WebhookEvent, bool]:
-    """Keep a verified event (once per id); returns (event, created)."""
+def webhook_event_store(*, provider: str, event: dict) -> WebhookEvent:
+    """Keep a verified event, once per id (a repeated or concurrent delivery of it adds
+    nothing: the unique constraint decides); returns the stored row (its pk and
+    processed_at)."""
     event_id = str(event["id"])[:255]
-    try:
-        with transaction.atomic():
-            return WebhookEvent.objects.get_or_create(
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
                 provider=provider,
                 event_id=event_id,
-                defaults={"type": str(event.get("type", ""))[:100], "payload": event},
+                type=str(event.get("type", ""))[:100],
+                payload=event,
             )
-    except IntegrityError:  # a concurrent delivery of the same event stored it first
-        return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
+        ],
+        ignore_conflicts=True,
+    )
+    return WebhookEvent.objects.only("pk", "processed_at").get(provider=provider, event_id=event_id)
 
 
 def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str | None:
@@ -61,18 +66,20 @@ def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str | 
             )
             if event is None or event.processed_at is not None:
                 return None
-            try:
-                with transaction.atomic():
-                    result = HANDLERS.get(event.type, _ignored)(event.payload)
-            except stripe_gateway.MoneyError as exc:  # retrying cannot make it right
-                result = f"refused: {exc}"
-                logger.error("Webhook event %s refused: %s", event.event_id, exc)
+            result = HANDLERS.get(event.type, _ignored)(event.payload)
             event.processed_at = timezone.now()
             event.attempts += 1
             event.result = result[:300]
             event.last_error = ""
             event.save(update_fields=["processed_at", "attempts", "result", "last_error"])
             return result
+    except stripe_gateway.MoneyError as exc:  # retrying cannot make it right: changes undone
+        logger.error("Webhook event %s refused: %s", event_pk, exc)
+        result = f"refused: {exc}"[:300]
+        WebhookEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), attempts=F("attempts") + 1, result=result
+        )
+        return result
     except Exception as exc:
         logger.exception("Webhook event %s failed; it will be retried", event_pk)
         WebhookEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(

@@ -8,12 +8,14 @@ import secrets
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shop.orders.models import Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
 from shop.payments import services, stripe_gateway
 from shop.payments.models import CheckoutSession, WebhookEvent
 from tests.factories import VariantFactory
+from tests.locks import race
 from tests.shop.payments.conftest import deliver, place
 from tests.shop.payments.stripe_standin import event
 from tests.shop.test_settings import manage
@@ -45,7 +47,9 @@ def test_the_full_stripe_checkout_flow(client, order, stripe_server):
 
     method, path, headers, params = stripe_server.requests[-1]
     assert (method, path) == ("POST", "/v1/checkout/sessions")
-    assert headers["Idempotency-Key"] == f"caseforge-checkout-{order.number}-1"
+    expires = int(stored.expires_at.timestamp())
+    assert headers["Idempotency-Key"] == f"caseforge-checkout-{order.number}-1-{expires}"
+    assert params["expires_at"] == str(expires)
     assert params["metadata"] == {"order_number": order.number}
     assert params["client_reference_id"] == order.number
     assert params["mode"] == "payment"
@@ -113,6 +117,16 @@ def test_the_same_key_gets_the_same_session_back(order, stripe_server):
     first = stripe_gateway.checkout_session_create(**args)
     again = stripe_gateway.checkout_session_create(**args)
     assert first.id == again.id and len(stripe_server.sessions) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_once_open_one_page(order, stripe_server, monkeypatch):
+    """Two concurrent starts send the same request with the same key: one session."""
+    moment = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: moment)  # no minute boundary
+    urls = race(lambda: services.payment_start(order=order, success_url=SUCCESS, cancel_url=CANCEL))
+    assert urls[0] == urls[1]
+    assert len(stripe_server.sessions) == 1 and CheckoutSession.objects.count() == 1
 
 
 def test_an_open_page_is_offered_again_rather_than_a_second_one(order, stripe_server):

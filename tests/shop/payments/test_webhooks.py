@@ -393,7 +393,7 @@ def test_an_event_never_handed_to_a_worker_is_processed_by_the_retry_job(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.webhook_event_process, "delay", broker_down)
+    monkeypatch.setattr(tasks.webhook_event_process, "apply_async", broker_down)
     session = stripe_server.pay(start(order))
     assert deliver(client, event("checkout.session.completed", session)).status_code == 200
     assert state(order)[0] == Status.PENDING_PAYMENT
