@@ -36,6 +36,10 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "inquiry-email": "3/h",
     # Cart changes (add, quantity, remove) per client address: each writes rows.
     "cart-change": "120/h",
+    # Placing an order per client address: each holds stock and starts a payment.
+    "checkout": "30/h",
+    # A guest's order lookup per client address: guessing numbers and emails is slow.
+    "order-lookup": "10/h",
     # "Try again" on the payment-cancelled page: each may open a provider's payment page.
     "payment-start": "30/h",
     # Coming back from the payment page asks the provider whether the order is paid.

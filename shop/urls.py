@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
+    # /checkout/ and /orders/... (shop/orders/urls.py)
+    path("", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("design/", include("configurator.urls")),

@@ -55,6 +55,7 @@ def value_for(name: str, route: str) -> str:
     fixed["line_id"] = "999999"  # a cart line
     # Payment pages: an order number and key, a payment page id (none exist: their 404s).
     fixed.update({"number": "CF-NOSUCH00", "access_key": "no-such-key", "session_id": "dev_x"})
+    fixed["address_id"] = "999999"  # an address-book entry
     return fixed[name]
 
 
