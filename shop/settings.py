@@ -252,6 +252,8 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 ORDER_HOLD_MINUTES = env.int("ORDER_HOLD_MINUTES", default=30)
 SHOP_COUNTRY = env.str("SHOP_COUNTRY", default="US")
 SHIPPING_FREE_OVER = env.str("SHIPPING_FREE_OVER", default="50.00")
+# Where the shop is served from: links in mail (to an order's page) are made absolute with it.
+SHOP_BASE_URL = env.str("SHOP_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: with no REDIS_URL every task runs eagerly in the web process (said once at start-up).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -262,6 +264,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues: `default` (mail, webhooks, order moves, the outbox relay) and `render` (below).
+CELERY_TASK_DEFAULT_QUEUE = "default"
 # Renders are slow and memory-hungry: they get their own queue, and workers of their own
 # (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
 CELERY_TASK_ROUTES = {
