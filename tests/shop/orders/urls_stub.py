@@ -18,3 +18,14 @@ stub = (
 )
 
 urlpatterns = [path("orders/", include(stub)), *shop_urlpatterns]
+
+
+def order_page_missing() -> bool:
+    """True on a branch without the shopper's order page."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("orders:detail", args=["CF-X", "key"])
+    except NoReverseMatch:
+        return True
+    return False
