@@ -36,6 +36,8 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "inquiry-email": "3/h",
     # Cart changes (add, quantity, remove) per client address: each writes rows.
     "cart-change": "120/h",
+    # "Try again" on the payment-cancelled page: each may open a provider's payment page.
+    "payment-start": "30/h",
 }
 
 

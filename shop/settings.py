@@ -245,6 +245,12 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # A Stripe-compatible server to talk to instead of api.stripe.com (tests, local stand-ins).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    # Without it no webhook can be verified, so no payment would ever be seen.
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: set it to the signing "
+        "secret of the Stripe webhook endpoint (whsec_...), or unset STRIPE_SECRET_KEY."
+    )
 
 # Orders (shop/orders): stock is held this long for an unpaid order (longer once payment
 # has started); shipping is a flat rate per region and method (shop/orders/shipping.py),

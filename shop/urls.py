@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
+    path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),

@@ -53,6 +53,8 @@ def value_for(name: str, route: str) -> str:
     fixed.update({"token": "no-such-token", "key": "no-such-key", "uidb36": "zz"})
     fixed["public_id"] = "no-such-artwork"  # the configurator's artworks
     fixed["line_id"] = "999999"  # a cart line
+    # Payment pages: an order number and key, a payment page id (none exist: their 404s).
+    fixed.update({"number": "CF-NOSUCH00", "access_key": "no-such-key", "session_id": "dev_x"})
     return fixed[name]
 
 

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("dev/<str:session_id>/", views.dev_gateway, name="dev"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+    path("success/<str:number>/<str:access_key>/", views.payment_success, name="success"),
+    path("cancel/<str:number>/<str:access_key>/", views.payment_cancel, name="cancel"),
+]
