@@ -26,10 +26,11 @@ from configurator import downloads
 from configurator.models import Rendition
 from configurator.production import renditions_current
 from shop.catalog.pricing import Money
+from shop.payments.services import refund_issue
 
 from . import pipeline
 from .models import Address, Order, OrderEvent, OrderLine, Payment, Status
-from .services import OrderError, order_set_status, order_ship
+from .services import OrderError, order_paid_amount, order_set_status, order_ship
 
 MANAGE_PERMISSION = "orders.change_order"
 # The files a designed line links to on the order page, in this order.
@@ -128,14 +129,23 @@ class ShipForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    """Refund everything, or some units of some lines (one quantity field per line)."""
+    """Refund everything that is left, some units of some lines (one quantity field per
+    line, refunded at their unit price), or an amount."""
 
     WHOLE = "full"
     LINES = "lines"
+    AMOUNT = "amount"
     scope = forms.ChoiceField(
-        choices=((WHOLE, "Refund the whole order"), (LINES, "Refund these quantities")),
+        choices=(
+            (WHOLE, "Refund everything the order still holds"),
+            (LINES, "Refund the quantities below"),
+            (AMOUNT, "Refund an amount"),
+        ),
         widget=forms.RadioSelect,
         initial=WHOLE,
+    )
+    amount = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=10, decimal_places=2
     )
 
     def __init__(self, *args, order: Order, **kwargs):
@@ -167,6 +177,8 @@ class RefundForm(forms.Form):
             if not lines and not self.errors:
                 raise forms.ValidationError("Give a quantity to refund for at least one line.")
             data["lines"] = lines
+        if data.get("scope") == self.AMOUNT and not data.get("amount"):
+            self.add_error("amount", "Give the amount to refund.")
         return data
 
     def line_rows(self):
@@ -279,8 +291,6 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Received (charges less refunds)")
     def paid_display(self, order: Order) -> str:
-        from .services import order_paid_amount
-
         return str(Money(order_paid_amount(order), order.currency))
 
     @admin.display(description="Ship to")
@@ -405,26 +415,31 @@ class OrderAdmin(admin.ModelAdmin):
         order = self._order_for_action(request, order_id)
         form = RefundForm(request.POST or None, order=order)
         if request.method == "POST" and form.is_valid():
-            whole = form.cleaned_data["scope"] == RefundForm.WHOLE
+            scope = form.cleaned_data["scope"]
             try:
-                amount = refund_issue(
+                refunded = refund_issue(
                     order_id=order.pk,
-                    amount=None,
-                    lines=None if whole else form.cleaned_data["lines"],
+                    amount=form.cleaned_data["amount"] if scope == RefundForm.AMOUNT else None,
+                    lines=form.cleaned_data["lines"] if scope == RefundForm.LINES else None,
                     actor=request.user,
                 )
-            except ValueError as exc:  # OrderError and the payment rules' refusals
+            except OrderError as exc:  # the payment rules' refusals, the provider's errors
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"Refund of {Money(Decimal(amount), order.currency)} asked for; the order "
-                    "shows it once the payment provider confirms it.",
+                    f"Refunded {Money(refunded, order.currency)} to the customer.",
                     messages.SUCCESS,
                 )
                 return self._back(order)
         return self._page(
-            request, order, "admin/orders/order/refund.html", form=form, title=f"Refund {order}"
+            request,
+            order,
+            "admin/orders/order/refund.html",
+            form=form,
+            title=f"Refund {order}",
+            total=Money(order.total, order.currency),
+            held=Money(order_paid_amount(order), order.currency),
         )
 
     def rerender_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
@@ -477,13 +492,6 @@ class OrderAdmin(admin.ModelAdmin):
                 "can_refund": order.payments.exists() and order.status != Status.REFUNDED,
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
-
-
-def refund_issue(**kwargs) -> Decimal:
-    """The payment rules' refund (shop.payments.services.refund_issue)."""
-    from shop.payments.services import refund_issue as issue
-
-    return issue(**kwargs)
 
 
 @admin.register(Address)

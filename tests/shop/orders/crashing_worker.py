@@ -67,9 +67,10 @@ if CRASH == "render":
 
     def stl_then_die(design):
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not OrderMail.objects.filter(
-            kind="confirmation", sent_at__isnull=False
-        ).exists():
+        while (
+            time.monotonic() < deadline
+            and not OrderMail.objects.filter(kind="confirmation", sent_at__isnull=False).exists()
+        ):
             time.sleep(0.1)
         die_once()
         return real_stl(design)

@@ -180,7 +180,7 @@ def assert_ran_once(order: Order, confirmations: list[str]) -> None:
     assert order.status == Status.IN_PRODUCTION
     assert order.events.filter(to_status=Status.IN_PRODUCTION).count() == 1
     made = renditions(order)
-    assert PRODUCTION <= set(made) and all(made[k] == 1 for k in made), made
+    assert set(made) >= PRODUCTION and all(made[k] == 1 for k in made), made
     assert len(confirmations) == 1, confirmations
     assert set(OrderMail.objects.filter(order=order).values_list("kind", flat=True)) == {
         "confirmation",
