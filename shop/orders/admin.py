@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from configurator import downloads
@@ -303,7 +304,7 @@ class OrderAdmin(admin.ModelAdmin):
             order.ship_country,
             order.ship_phone,
         ]
-        return format_html_join(format_html("<br>"), "{}", ((p,) for p in parts if p.strip()))
+        return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts if p.strip()))
 
     # --- list actions ---
 

@@ -3,6 +3,10 @@ production files rendered once, the confirmation mail once in HTML and text, sta
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core import mail
 
@@ -173,3 +177,24 @@ def test_the_tasks_are_routed_and_bounded():
         assert task.autoretry_for and task.retry_backoff and task.max_retries
         assert task.soft_time_limit < task.time_limit
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+
+
+def test_a_web_process_finds_every_outbox_task():
+    """A process that never imported the orders' or payments' tasks (a web process: Celery
+    discovers tasks modules when a worker starts) still finds them to relay."""
+    from shop.orders.services import MAIL_TASK, PIPELINE_TASK, REFUND_TASK, STAFF_ALERT_TASK
+
+    names = [PIPELINE_TASK, MAIL_TASK, STAFF_ALERT_TASK, REFUND_TASK, pipeline.RENDER_TASK]
+    code = (
+        "import django, sys; django.setup()\n"
+        "from shop.outbox.services import _task\n"
+        "for name in sys.argv[1:]: assert _task(name).name == name, name\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
