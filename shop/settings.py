@@ -272,6 +272,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Two queues: `default` (mail, webhooks, order moves, the outbox relay) and `render` (below).
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A task taken by a worker whose machine vanished goes back to the queue after this long
+# (Redis); longer than any task's hard time limit plus its longest retry delay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1800}
+# A worker that loses Redis stops its running tasks (they will be delivered again) rather
+# than finishing them alongside their redelivered copies.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Renders are slow and memory-hungry: they get their own queue, and workers of their own
 # (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
 CELERY_TASK_ROUTES = {

@@ -165,18 +165,22 @@ def test_the_tasks_are_routed_and_bounded():
     from shop.celery import app
 
     router = app.amqp.router
-    for task in (
+    all_tasks = (
         tasks.order_paid_pipeline,
         tasks.order_render_line,
         tasks.order_mail,
         tasks.order_staff_alert,
         tasks.orders_release_expired,
-    ):
+    )
+    for task in all_tasks:
         queue = router.route({}, task.name)["queue"].name
         assert queue == ("render" if task is tasks.order_render_line else "default"), task.name
         assert task.autoretry_for and task.retry_backoff and task.max_retries
         assert task.soft_time_limit < task.time_limit
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    # Redis gives a task back only after it could have finished, retry delay included.
+    longest = max(t.time_limit + t.retry_backoff_max for t in all_tasks)
+    assert app.conf.broker_transport_options["visibility_timeout"] > longest
 
 
 def test_a_web_process_finds_every_outbox_task():
