@@ -273,6 +273,8 @@ def crashing_worker(tmp_path: Path, redis_url: str, crash: str):
         "mail": tmp_path / "mail",
         "log": tmp_path / "worker.log",
     }
+    if connection.vendor != "postgresql":
+        tool_missing("the worker process shares the test database: set DATABASE_URL (PostgreSQL)")
     files["mail"].mkdir()
     env = {
         **os.environ,
