@@ -1,4 +1,5 @@
-"""Orders to work with: a paid order with a designed case and a stock case."""
+"""Orders for the pipeline and order-admin tests: a paid order with a designed case and stock
+cases; a stand-in for the shopper's order page where it is not built yet."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ ADDRESS = {
 def order_page_url(settings):
     """Mail links to the shopper's order page; stand in for it where it is not built yet."""
     if order_page_missing():
-        settings.ROOT_URLCONF = "tests.shop.orders.urls_stub"
+        settings.ROOT_URLCONF = "tests.shop.orders.pipeline.urls_stub"
         clear_url_caches()
         yield
         clear_url_caches()

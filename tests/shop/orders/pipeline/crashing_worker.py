@@ -10,7 +10,7 @@ the kernel's OOM killer would end it):
 The first process to get there writes its pid to CASEFORGE_TEST_CRASH_MARKER and dies;
 later ones carry on. Every task start is appended to CASEFORGE_TEST_RUNS (one line:
 task name and args). Mail is written to files under CASEFORGE_TEST_MAIL_DIR. Run by
-tests/shop/orders/test_workers.py with the test database and its own Redis in the
+tests/shop/orders/pipeline/test_workers.py with the test database and its own Redis in the
 environment (DATABASE_URL, REDIS_URL, MEDIA_ROOT).
 """
 
@@ -33,7 +33,7 @@ from configurator import services  # noqa: E402
 from configurator.models import Rendition  # noqa: E402
 from shop.celery import app  # noqa: E402
 from shop.orders.models import OrderMail  # noqa: E402
-from tests.shop.orders.urls_stub import order_page_missing  # noqa: E402
+from tests.shop.orders.pipeline.urls_stub import order_page_missing  # noqa: E402
 
 CRASH = os.environ["CASEFORGE_TEST_CRASH"]
 MARKER = os.environ["CASEFORGE_TEST_CRASH_MARKER"]
@@ -42,7 +42,7 @@ RUNS = os.environ["CASEFORGE_TEST_RUNS"]
 settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 settings.EMAIL_FILE_PATH = os.environ["CASEFORGE_TEST_MAIL_DIR"]
 if order_page_missing():
-    settings.ROOT_URLCONF = "tests.shop.orders.urls_stub"
+    settings.ROOT_URLCONF = "tests.shop.orders.pipeline.urls_stub"
 
 
 def die_once() -> None:

@@ -42,7 +42,7 @@ needs_redis_server = needs(shutil.which("redis-server"), "redis-server is not in
 Kind = Rendition.Kind
 PRODUCTION = {Kind.PRINT_PNG, Kind.PRINT_PDF, Kind.STL, Kind.THREEMF}
 QUEUES = ("default", "render")
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 # --- brokers and workers -------------------------------------------------------------------
@@ -280,7 +280,7 @@ def _test_database_url() -> str:
 
 @contextmanager
 def crashing_worker(tmp_path: Path, redis_url: str, crash: str):
-    """`tests/shop/orders/crashing_worker.py` in a process of its own (prefork, two task
+    """`tests/shop/orders/pipeline/crashing_worker.py` in a process of its own (prefork, two task
     processes), on the test database and this Redis; yields its files."""
     files = {
         "marker": tmp_path / "killed.pid",
@@ -305,7 +305,7 @@ def crashing_worker(tmp_path: Path, redis_url: str, crash: str):
     }
     with open(files["log"], "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.shop.orders.crashing_worker"],
+            [sys.executable, "-m", "tests.shop.orders.pipeline.crashing_worker"],
             cwd=REPO,
             env=env,
             stdout=log,
