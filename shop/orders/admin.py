@@ -28,6 +28,7 @@ from configurator.models import Rendition
 from configurator.production import renditions_current
 from shop.catalog.pricing import Money
 from shop.payments.services import refund_issue
+from shop.validators import single_line
 
 from . import pipeline
 from .models import Address, Order, OrderEvent, OrderLine, Payment, Status
@@ -126,7 +127,8 @@ class PaymentInline(ReadOnlyInline):
 
 
 class ShipForm(forms.Form):
-    tracking_number = forms.CharField(max_length=100, strip=True)
+    # It goes into the customer's mail: one line, no control characters.
+    tracking_number = forms.CharField(max_length=100, strip=True, validators=[single_line])
 
 
 class RefundForm(forms.Form):

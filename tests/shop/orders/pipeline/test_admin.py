@@ -101,9 +101,13 @@ def test_mark_shipped_asks_the_tracking_number_and_mails_the_customer_once(
     assert len(mail.outbox) == 1
 
 
-def test_a_tracking_number_is_required(staff_client, in_production):
+def test_a_tracking_number_is_required_on_one_line(staff_client, in_production):
     response = staff_client.post(url("ship", in_production.pk), {"tracking_number": "  "})
     assert response.status_code == 200 and "This field is required" in response.text
+    forged = staff_client.post(url("ship", in_production.pk), {"tracking_number": "1Z\nBcc: x"})
+    assert forged.status_code == 200 and "single line" in forged.text
+    long = staff_client.post(url("ship", in_production.pk), {"tracking_number": "1" * 101})
+    assert long.status_code == 200 and "at most 100 characters" in long.text
     in_production.refresh_from_db()
     assert in_production.status == Status.IN_PRODUCTION
 
