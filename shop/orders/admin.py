@@ -219,7 +219,7 @@ class OrderAdmin(admin.ModelAdmin):
         "tracking_number",
     )
     list_filter = ("status", "payment_state", "stock", DesignedFilter, "created_at", "is_wholesale")
-    search_fields = ("=number", "email", "ship_name", "tracking_number")
+    search_fields = ("number", "email", "ship_name", "tracking_number")
     date_hierarchy = "created_at"
     list_per_page = 50
     actions = ("rerender_files", "mark_delivered")
