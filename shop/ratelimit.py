@@ -38,6 +38,8 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "cart-change": "120/h",
     # "Try again" on the payment-cancelled page: each may open a provider's payment page.
     "payment-start": "30/h",
+    # Coming back from the payment page asks the provider whether the order is paid.
+    "payment-confirm": "60/h",
 }
 
 

@@ -26,7 +26,7 @@ from shop.orders import services as orders
 from shop.orders.models import Order, OrderLine, Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
 
-from . import stripe_gateway
+from . import stripe_gateway, webhooks
 from .models import CheckoutSession
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 CENTS = Decimal("0.01")
 # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours from now.
 SESSION_MINUTES = 31
+MAX_SESSION_MINUTES = 24 * 60 - 1
 # The stock stays held a little past the page's expiry: a payment made in its last
 # second is still on its way.
 HOLD_GRACE = timedelta(minutes=5)
@@ -47,7 +48,8 @@ class PaymentError(OrderError):
 
 
 def gateway_name() -> str:
-    """ "stripe" when Stripe is configured, else "dev" (the development gateway)."""
+    """The gateway in use: "stripe" when Stripe is configured, else "dev" (the
+    development gateway)."""
     return "stripe" if getattr(settings, "STRIPE_SECRET_KEY", "") else "dev"
 
 
@@ -94,6 +96,11 @@ def _check_payable(order: Order) -> None:
             f"Your payment for order {order.number} is being processed; there is nothing "
             "more to pay."
         )
+    if order.payment_state != PaymentState.UNPAID:
+        raise PaymentError(
+            f"A payment for order {order.number} has already been received; we will be in "
+            "touch about it."
+        )
     if order.stock != Stock.HELD:
         raise PaymentError(f"The cases in order {order.number} are no longer held for you.")
     if order.total <= 0:
@@ -123,7 +130,9 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
     )
     if reusable is not None:
         return _dev_url(reusable, success_url, cancel_url) if gateway == "dev" else reusable.url
-    expires_at = now + timedelta(minutes=max(SESSION_MINUTES, orders.hold_minutes()))
+    minutes = min(max(SESSION_MINUTES, orders.hold_minutes()), MAX_SESSION_MINUTES)
+    # Whole minutes: a repeated request within the minute asks for exactly the same page.
+    expires_at = now.replace(second=0, microsecond=0) + timedelta(minutes=minutes + 1)
     if gateway == "stripe":
         attempt = CheckoutSession.objects.filter(order=order, provider=gateway).count() + 1
         try:
@@ -135,9 +144,12 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
                 success_url=success_url,
                 cancel_url=cancel_url,
                 expires_at=expires_at,
-                # Same order and attempt, same key: a retried request (or a double click)
-                # gets the same session back, never a second one.
-                idempotency_key=f"caseforge-checkout-{order.number}-{attempt}",
+                # Same order, attempt and expiry, same key (and the same parameters, as
+                # Stripe requires): a retried request or a double click gets the same
+                # session back, never a second one.
+                idempotency_key=(
+                    f"caseforge-checkout-{order.number}-{attempt}-{int(expires_at.timestamp())}"
+                ),
             )
         except stripe_gateway.GatewayError as exc:
             logger.warning("Stripe checkout for %s failed: %s", order.number, exc)
@@ -232,9 +244,30 @@ def dev_payment_complete(*, session: CheckoutSession) -> str:
     return result
 
 
-def payment_retry(*, order: Order, success_url: str, cancel_url: str) -> str:
-    """The cancel page's "Try again": a payment page for the order again."""
-    return payment_start(order=order, success_url=success_url, cancel_url=cancel_url)
+def payment_confirm(*, order: Order) -> str | None:
+    """The shopper is back from Stripe's page: ask Stripe about the order's newest open
+    session and record a payment it has taken, should its webhook not have come yet (it
+    is recorded once either way). None when there was nothing to ask or Stripe did not
+    answer."""
+    if gateway_name() != "stripe" or order.status != Status.PENDING_PAYMENT:
+        return None
+    session = (
+        CheckoutSession.objects.filter(
+            order=order, provider="stripe", status=CheckoutSession.Status.OPEN
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if session is None:
+        return None
+    try:
+        data = stripe_gateway.checkout_session_get(session.session_id)
+    except stripe_gateway.GatewayError as exc:
+        logger.warning("Stripe session %s not fetched: %s", session.session_id, exc)
+        return None
+    if data.get("status") != "complete":
+        return None
+    return webhooks.checkout_session_apply(data)
 
 
 # --- refunds -----------------------------------------------------------------------------
@@ -251,15 +284,17 @@ def _refund_amount(order: Order, *, amount, lines) -> tuple[Decimal, dict[int, i
     if lines:
         if len(lines) > 500:
             raise PaymentError("Too many lines.")
+        try:
+            lines = {int(k): v for k, v in lines.items()}
+        except (TypeError, ValueError):
+            raise PaymentError("Lines are named by their id.") from None
         by_id = {
             line.pk: line
-            for line in OrderLine.objects.select_for_update().filter(
-                order=order, pk__in=[int(k) for k in lines]
-            )
+            for line in OrderLine.objects.select_for_update().filter(order=order, pk__in=lines)
         }
         total = Decimal("0")
         for line_id, quantity in lines.items():
-            line = by_id.get(int(line_id))
+            line = by_id.get(line_id)
             if line is None:
                 raise PaymentError(f"Line {line_id} is not part of order {order.number}.")
             try:
@@ -282,8 +317,18 @@ def _refund_amount(order: Order, *, amount, lines) -> tuple[Decimal, dict[int, i
         amount = total
     elif amount is None:
         amount = held
+        counts = {  # everything: every line counts as refunded
+            pk: quantity - refunded
+            for pk, quantity, refunded in OrderLine.objects.select_for_update()
+            .filter(order=order)
+            .values_list("pk", "quantity", "refunded_quantity")
+            if quantity > refunded
+        }
     try:
-        amount = Decimal(str(amount)).quantize(CENTS)
+        amount = Decimal(str(amount))
+        if not amount.is_finite():
+            raise InvalidOperation
+        amount = amount.quantize(CENTS)
     except (InvalidOperation, ValueError):
         raise PaymentError("The refund amount is not a number.") from None
     if amount <= 0:

@@ -8,6 +8,7 @@ currency's major unit and are converted to Stripe's integer minor units exactly.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,10 @@ class GatewayError(Exception):
     """Stripe refused the request or could not be reached; `str()` is safe to show staff."""
 
 
+class MoneyError(GatewayError):
+    """An amount or currency Stripe cannot be given, or sent, exactly."""
+
+
 class SignatureError(GatewayError):
     """A webhook whose signature is missing, wrong or too old."""
 
@@ -78,13 +83,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """`Decimal("12.34")` -> 1234 for a two-decimal currency; refuses anything inexact."""
     currency = currency.upper()
     if currency in ZERO_DECIMAL or currency in THREE_DECIMAL:
-        raise GatewayError(
+        raise MoneyError(
             f"{currency} is not supported: the shop's prices have two decimals, and "
             f"{currency} does not."
         )
     cents = Decimal(amount) * 100
     if cents != cents.to_integral_value():
-        raise GatewayError(f"{amount} {currency} is not a whole number of cents.")
+        raise MoneyError(f"{amount} {currency} is not a whole number of cents.")
     return int(cents)
 
 
@@ -92,7 +97,7 @@ def from_minor(amount: int, currency: str) -> Decimal:
     """1234 -> `Decimal("12.34")` for a two-decimal currency."""
     currency = currency.upper()
     if currency in ZERO_DECIMAL or currency in THREE_DECIMAL:
-        raise GatewayError(f"{currency} is not supported.")
+        raise MoneyError(f"{currency} is not supported: it has no hundredths.")
     return (Decimal(int(amount)) / 100).quantize(Decimal("0.01"))
 
 
@@ -100,11 +105,18 @@ def _client() -> stripe.StripeClient:
     key = getattr(settings, "STRIPE_SECRET_KEY", "")
     if not key:
         raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is not set).")
-    base = getattr(settings, "STRIPE_API_BASE", "")
+    return _client_for(key, getattr(settings, "STRIPE_API_BASE", "").rstrip("/"))
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(key: str, base: str) -> stripe.StripeClient:
+    """One client (and connection pool) per configuration, read at call time."""
     return stripe.StripeClient(
         key,
-        base_addresses={"api": base.rstrip("/")} if base else None,
+        base_addresses={"api": base} if base else None,
         max_network_retries=2,  # safe: every POST here carries an idempotency key
+        # A shopper or a worker waits on these calls: seconds to connect, then to answer.
+        http_client=stripe.RequestsClient(timeout=(5, 30)),
     )
 
 
@@ -163,6 +175,11 @@ def checkout_session_create(
         amount=from_minor(session.amount_total, session.currency),
         currency=session.currency.upper(),
     )
+
+
+def checkout_session_get(session_id: str) -> dict:
+    """A Checkout Session as Stripe has it now (plain data, as in its events)."""
+    return _call(_client().v1.checkout.sessions.retrieve, session_id).to_dict()
 
 
 def checkout_session_for_payment(payment_intent: str) -> dict | None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shop.orders import services as orders
 from shop.orders.models import Order, Status
-from shop.ratelimit import client_address, rate_limit_hit
+from shop.ratelimit import RateLimited, client_address, rate_limit_hit
 
 from . import services, stripe_gateway, tasks, webhooks
 from .models import CheckoutSession
@@ -68,10 +68,11 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.SignatureError as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return JsonResponse({"error": "Invalid signature."}, status=400)
-    stored, _ = webhooks.webhook_event_store(provider="stripe", event=event)
+    stored = webhooks.webhook_event_store(provider="stripe", event=event)
     if stored.processed_at is None:
         try:
-            tasks.webhook_event_process.delay(stored.pk)
+            # No publish retries: Stripe is waiting, and the retry job covers a lost one.
+            tasks.webhook_event_process.apply_async(args=[stored.pk], retry=False)
         except Exception:  # the broker is down: the periodic retry applies it later
             logger.exception("Webhook event %s not queued; left for the retry job", stored.pk)
     return JsonResponse({"received": True})
@@ -109,8 +110,15 @@ def dev_gateway(request: HttpRequest, session_id: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def payment_success(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
-    """Back from the payment page: to the order's page, which shows whether it is paid."""
+    """Back from the payment page: to the order's page, which shows whether it is paid
+    (Stripe is asked first, in case its webhook is late)."""
     order = _order_by_key(number, access_key)
+    try:
+        rate_limit_hit(scope="payment-confirm", key=client_address(request), request=request)
+    except RateLimited:
+        pass  # the webhook will tell; the shopper still gets the order page
+    else:
+        services.payment_confirm(order=order)
     return redirect(_order_page(order))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,18 +34,23 @@ RETRY_BASE = timedelta(seconds=5)
 RETRY_MAX_EXPONENT = 20
 
 
-def webhook_event_store(*, provider: str, event: dict) -> tuple[WebhookEvent, bool]:
-    """Keep a verified event (once per id); returns (event, created)."""
+def webhook_event_store(*, provider: str, event: dict) -> WebhookEvent:
+    """Keep a verified event, once per id (a repeated or concurrent delivery of it adds
+    nothing: the unique constraint decides); returns the stored row (its pk and
+    processed_at)."""
     event_id = str(event["id"])[:255]
-    try:
-        with transaction.atomic():
-            return WebhookEvent.objects.get_or_create(
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
                 provider=provider,
                 event_id=event_id,
-                defaults={"type": str(event.get("type", ""))[:100], "payload": event},
+                type=str(event.get("type", ""))[:100],
+                payload=event,
             )
-    except IntegrityError:  # a concurrent delivery of the same event stored it first
-        return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
+        ],
+        ignore_conflicts=True,
+    )
+    return WebhookEvent.objects.only("pk", "processed_at").get(provider=provider, event_id=event_id)
 
 
 def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str | None:
@@ -68,6 +73,13 @@ def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str | 
             event.last_error = ""
             event.save(update_fields=["processed_at", "attempts", "result", "last_error"])
             return result
+    except stripe_gateway.MoneyError as exc:  # retrying cannot make it right: changes undone
+        logger.error("Webhook event %s refused: %s", event_pk, exc)
+        result = f"refused: {exc}"[:300]
+        WebhookEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), attempts=F("attempts") + 1, result=result
+        )
+        return result
     except Exception as exc:
         logger.exception("Webhook event %s failed; it will be retried", event_pk)
         WebhookEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(
@@ -140,6 +152,8 @@ def _payment_received(session: dict, order: Order) -> str:
     if not payment_intent:
         raise ValueError(f"Session {session.get('id')} is paid but names no payment intent.")
     amount, currency = _money(session, "amount_total")
+    if amount <= 0:
+        return "ignored: nothing was paid"
     _session_mark(session, CheckoutSession.Status.COMPLETE)
     return orders.payment_received(
         order_id=order.pk,
@@ -152,10 +166,17 @@ def _payment_received(session: dict, order: Order) -> str:
 
 
 def _session_completed(event: dict) -> str:
-    session = event["data"]["object"]
+    return checkout_session_apply(event["data"]["object"])
+
+
+def checkout_session_apply(session: dict) -> str:
+    """Act on a completed Checkout Session (from its event, or fetched from Stripe when
+    the shopper comes back): paid, or a payment settling later."""
     order = _order_for_session(session)
     if order is None:
         return "ignored: no order for this session"
+    if session.get("status") not in (None, "complete"):
+        return f"ignored: session is {session.get('status')}"
     status = session.get("payment_status")
     if status == "paid":
         return _payment_received(session, order)
@@ -249,6 +270,8 @@ def _charge_refunded(event: dict) -> str:
         if refund.get("status") not in ("succeeded", "pending"):
             continue
         amount, currency = _money(refund, "amount")
+        if amount <= 0:
+            continue
         results.append(
             orders.refund_recorded(
                 order_id=order.pk,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from shop.orders import services as orders
 from shop.orders.models import Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
-from shop.payments import services
+from shop.outbox.models import OutboxMessage
+from shop.payments import services, tasks
 from shop.payments.models import CheckoutSession
+from tests.shop.payments.conftest import place
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +114,30 @@ def test_cancel_page_offers_try_again_and_cancel(client, order, variant, dev_mod
     assert order.status == Status.CANCELLED and variant.stock_on_hand == 10
     wrong = reverse("payments:cancel", args=[order.number, "wrong-key"])
     assert client.get(wrong).status_code == 404
+
+
+def test_with_stripe_configured_the_development_page_is_gone(client, order, dev_mode, settings):
+    """Even in development mode, a shop with Stripe keys has no development gateway."""
+    url = services.payment_start(order=order, success_url="/s/", cancel_url="/c/")
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    assert client.get(url).status_code == 404
+
+
+def test_a_late_development_payment_for_sold_out_cases_is_refunded_by_itself(
+    client, order, variant, dev_mode, django_capture_on_commit_callbacks
+):
+    """Paid after the hold ran out and the cases were sold: the refund task, relayed by
+    the outbox once the payment commits, gives the money back (once)."""
+    url = services.payment_start(order=order, success_url="/s/", cancel_url="/c/")
+    orders.orders_release_expired(now=timezone.now() + timedelta(hours=2))
+    place((variant, 10))  # someone else takes every case
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url.split("?")[0], {"action": "pay"})
+    order.refresh_from_db()
+    assert (order.status, order.payment_state) == (Status.REFUNDED, PaymentState.REFUNDED)
+    refund = order.payments.get(kind=Payment.Kind.REFUND)
+    assert refund.amount == -order.total
+    message = OutboxMessage.objects.get(task=orders.REFUND_TASK)
+    assert message.sent_at is not None
+    tasks.payment_refund(*message.args)  # delivered twice: nothing more
+    assert order.payments.filter(kind=Payment.Kind.REFUND).count() == 1

@@ -8,12 +8,14 @@ import secrets
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shop.orders.models import Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
 from shop.payments import services, stripe_gateway
 from shop.payments.models import CheckoutSession, WebhookEvent
 from tests.factories import VariantFactory
+from tests.locks import race
 from tests.shop.payments.conftest import deliver, place
 from tests.shop.payments.stripe_standin import event
 from tests.shop.test_settings import manage
@@ -45,7 +47,9 @@ def test_the_full_stripe_checkout_flow(client, order, stripe_server):
 
     method, path, headers, params = stripe_server.requests[-1]
     assert (method, path) == ("POST", "/v1/checkout/sessions")
-    assert headers["Idempotency-Key"] == f"caseforge-checkout-{order.number}-1"
+    expires = int(stored.expires_at.timestamp())
+    assert headers["Idempotency-Key"] == f"caseforge-checkout-{order.number}-1-{expires}"
+    assert params["expires_at"] == str(expires)
     assert params["metadata"] == {"order_number": order.number}
     assert params["client_reference_id"] == order.number
     assert params["mode"] == "payment"
@@ -78,6 +82,26 @@ def test_the_full_stripe_checkout_flow(client, order, stripe_server):
     assert stored.status == CheckoutSession.Status.COMPLETE
 
 
+def test_coming_back_paid_before_the_webhook_shows_the_order_paid(client, order, stripe_server):
+    """The success page asks Stripe; the late webhook then records nothing more."""
+    session = stripe_server.pay(start(order).session_id)
+    success, _ = services.return_urls(order)
+    assert client.get(success).status_code == 302
+    order.refresh_from_db()
+    assert order.status == Status.PAID
+    deliver(client, event("checkout.session.completed", session))
+    assert Payment.objects.count() == 1
+    assert WebhookEvent.objects.get().result == "already recorded"
+
+
+def test_coming_back_unpaid_changes_nothing(client, order, stripe_server):
+    start(order)
+    success, _ = services.return_urls(order)
+    client.get(success)
+    order.refresh_from_db()
+    assert order.status == Status.PENDING_PAYMENT
+
+
 def test_the_same_key_gets_the_same_session_back(order, stripe_server):
     """Stripe answers a repeated idempotency key with the first session, not a new one."""
     args = dict(
@@ -93,6 +117,16 @@ def test_the_same_key_gets_the_same_session_back(order, stripe_server):
     first = stripe_gateway.checkout_session_create(**args)
     again = stripe_gateway.checkout_session_create(**args)
     assert first.id == again.id and len(stripe_server.sessions) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_once_open_one_page(order, stripe_server, monkeypatch):
+    """Two concurrent starts send the same request with the same key: one session."""
+    moment = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: moment)  # no minute boundary
+    urls = race(lambda: services.payment_start(order=order, success_url=SUCCESS, cancel_url=CANCEL))
+    assert urls[0] == urls[1]
+    assert len(stripe_server.sessions) == 1 and CheckoutSession.objects.count() == 1
 
 
 def test_an_open_page_is_offered_again_rather_than_a_second_one(order, stripe_server):
@@ -122,6 +156,9 @@ def test_a_full_staff_refund_goes_through_stripe_and_is_counted_once(
     assert headers["Idempotency-Key"] == f"caseforge-refund-{order.number}-1"
     order.refresh_from_db()
     assert (order.status, order.payment_state) == (Status.REFUNDED, PaymentState.REFUNDED)
+    assert order.lines.get().refunded_quantity == 2
+    with pytest.raises(OrderError, match="holds no payment"):
+        services.refund_issue(order_id=order.pk)
     # Stripe then reports the same refund: nothing more is recorded.
     deliver(client, event("charge.refunded", stripe_server.charge(payment_intent)))
     assert order.payments.filter(kind=Payment.Kind.REFUND).count() == 1
@@ -148,6 +185,10 @@ def test_a_per_line_refund_refunds_unit_prices_and_never_more_than_bought(client
         services.refund_issue(order_id=order.pk, amount=Decimal("40.01"))
     with pytest.raises(OrderError, match="not part of order"):
         services.refund_issue(order_id=order.pk, lines={999999: 1})
+    with pytest.raises(OrderError, match="not a number"):
+        services.refund_issue(order_id=order.pk, amount="NaN")
+    with pytest.raises(OrderError, match="more than zero"):
+        services.refund_issue(order_id=order.pk, amount=Decimal("-5"))
 
     assert services.refund_issue(
         order_id=order.pk, lines={cheap_line.pk: 1, dear_line.pk: 1}

@@ -4,6 +4,7 @@ event is processed."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from datetime import timedelta
@@ -260,6 +261,54 @@ def test_an_older_page_expiring_leaves_the_order_open_while_a_newer_one_is(
     assert state(order)[0] == Status.PAID
 
 
+HELD_OR_SOLD = (Stock.HELD, Stock.SOLD)
+
+
+@pytest.mark.parametrize(
+    "ordering", list(itertools.permutations(["expired", "completed", "refunded"]))
+)
+def test_any_order_of_expiry_payment_and_full_refund_ends_refunded(
+    client, order, variant, stripe_server, ordering
+):
+    """Whatever order they come in, the order ends refunded, the ledger nets to zero, and
+    the shelf has exactly the cases the order does not keep."""
+    session_id = start(order)
+    expired = stripe_server.expire(session_id)
+    paid = stripe_server.pay(session_id)
+    stripe_server.refund_from_dashboard(paid["payment_intent"])
+    events = {
+        "expired": event("checkout.session.expired", expired),
+        "completed": event("checkout.session.completed", paid),
+        "refunded": event("charge.refunded", stripe_server.charge(paid["payment_intent"])),
+    }
+    for name in ordering:
+        assert deliver(client, events[name]).status_code == 200
+    assert state(order)[:2] == (Status.REFUNDED, PaymentState.REFUNDED)
+    assert sum(p.amount for p in order.payments.all()) == Decimal("0.00")
+    assert stock(variant) == 10 - (2 if order.stock in HELD_OR_SOLD else 0)
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    "ordering", list(itertools.permutations(["completed_unpaid", "succeeded", "expired"]))
+)
+def test_any_order_of_a_delayed_payment_ends_paid(client, order, variant, stripe_server, ordering):
+    session_id = start(order)
+    events = {
+        "completed_unpaid": event(
+            "checkout.session.completed", stripe_server.pay_later(session_id)
+        ),
+        "succeeded": event(
+            "checkout.session.async_payment_succeeded", stripe_server.settle(session_id)
+        ),
+        "expired": event("checkout.session.expired", {**stripe_server.sessions[session_id]}),
+    }
+    for name in ordering:
+        deliver(client, events[name])
+    assert state(order) == (Status.PAID, PaymentState.PAID, Stock.SOLD)
+    assert stock(variant) == 8 and Payment.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "change", [{"amount_total": 100}, {"currency": "eur"}], ids=["amount", "currency"]
 )
@@ -271,6 +320,14 @@ def test_a_payment_of_the_wrong_amount_or_currency_does_not_pay_the_order(
     assert state(order)[0] == Status.PENDING_PAYMENT
     assert order.events.filter(kind="payment_mismatch").exists()
     assert OutboxMessage.objects.filter(task=orders.STAFF_ALERT_TASK).exists()
+
+
+def test_a_payment_in_a_currency_without_cents_is_refused_not_retried(client, order, stripe_server):
+    session = {**stripe_server.pay(start(order)), "currency": "jpy", "amount_total": 4470}
+    deliver(client, event("checkout.session.completed", session))
+    stored = WebhookEvent.objects.get()
+    assert stored.processed_at and stored.result.startswith("refused: JPY is not supported")
+    assert state(order)[0] == Status.PENDING_PAYMENT and not Payment.objects.exists()
 
 
 def test_an_event_for_another_shops_session_is_ignored(client, stripe_server):
@@ -336,7 +393,7 @@ def test_an_event_never_handed_to_a_worker_is_processed_by_the_retry_job(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.webhook_event_process, "delay", broker_down)
+    monkeypatch.setattr(tasks.webhook_event_process, "apply_async", broker_down)
     session = stripe_server.pay(start(order))
     assert deliver(client, event("checkout.session.completed", session)).status_code == 200
     assert state(order)[0] == Status.PENDING_PAYMENT
