@@ -258,6 +258,8 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
 ORDER_HOLD_MINUTES = env.int("ORDER_HOLD_MINUTES", default=30)
 SHOP_COUNTRY = env.str("SHOP_COUNTRY", default="US")
 SHIPPING_FREE_OVER = env.str("SHIPPING_FREE_OVER", default="50.00")
+# Where the shop is served from: links in mail (to an order's page) are made absolute with it.
+SHOP_BASE_URL = env.str("SHOP_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: with no REDIS_URL every task runs eagerly in the web process (said once at start-up).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -268,6 +270,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues: `default` (mail, webhooks, order moves, the outbox relay) and `render` (below).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# A task taken by a worker whose machine vanished goes back to the queue after this long
+# (Redis); longer than any task's hard time limit plus its longest retry delay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1800}
+# A worker that loses Redis stops its running tasks (they will be delivered again) rather
+# than finishing them alongside their redelivered copies.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Renders are slow and memory-hungry: they get their own queue, and workers of their own
 # (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
 CELERY_TASK_ROUTES = {

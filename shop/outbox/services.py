@@ -33,8 +33,16 @@ def outbox_enqueue(task: str, *args) -> OutboxMessage:
     return message
 
 
+def _task(name: str):
+    """The registered task `name`. A web process has imported only the tasks modules its
+    code used so far (autodiscovery runs when a worker starts): import the rest first."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def _send(message: OutboxMessage) -> None:
-    task = current_app.tasks[message.task]  # also honours CELERY_TASK_ALWAYS_EAGER
+    task = _task(message.task)  # also honours CELERY_TASK_ALWAYS_EAGER
     task.apply_async(args=message.args, task_id=message.task_id)
 
 

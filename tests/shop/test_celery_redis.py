@@ -69,7 +69,9 @@ def test_inquiry_email_is_sent_by_the_worker(redis_worker):
     assert mail.outbox == []  # nothing was sent in this process: the worker sends it
     assert wait_until(lambda: len(mail.outbox) == 1), "the worker sent no mail within 20 s"
     assert "250 x" in mail.outbox[0].subject
-    assert Inquiry.objects.get(pk=inquiry.pk).staff_notified_at is not None
+    # The worker marks the inquiry in the transaction that sent the mail: it commits after.
+    notified = Inquiry.objects.filter(pk=inquiry.pk, staff_notified_at__isnull=False)
+    assert wait_until(notified.exists, timeout=10)
 
 
 @pytest.mark.django_db

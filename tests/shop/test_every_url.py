@@ -16,7 +16,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
 
+from shop.cart.models import Cart, CartLine
 from shop.catalog.models import CaseProduct, ImportJob
+from shop.orders.services import order_place, payment_received
 from tests.factories import InquiryFactory, StaffUserFactory
 
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -70,13 +72,32 @@ def concrete_paths() -> list[tuple[str, URLPattern]]:
     return paths
 
 
+def paid_order(variant) -> None:
+    """A paid order, so the order admin's pages and actions are walked on a real one."""
+    cart = Cart.objects.create()
+    CartLine.objects.create(cart=cart, variant=variant, quantity=1)
+    address = {
+        "name": "Ada",
+        "line1": "1 Main St",
+        "city": "X",
+        "postal_code": "1",
+        "country": "US",
+    }
+    order = order_place(cart=cart, email="ada@example.com", address=address, method="standard")
+    payment_received(
+        order_id=order.pk, provider="dev", reference="p1", amount=order.total, currency="USD"
+    )
+
+
 @pytest.fixture
 def seeded(shop_products, settings):
-    """A small catalog, a wholesale inquiry, an import job, a group and login records."""
+    """A small catalog, a wholesale inquiry, an import job, a group, a paid order and login
+    records."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     InquiryFactory(product=shop_products["slim"])
     ImportJob.objects.create(kind=ImportJob.Kind.PRODUCTS, file_name="big.csv", source="slug\n")
     Group.objects.create(name="Shop staff")
+    paid_order(shop_products["slim"].variants.filter(is_active=True).first())
     staff = StaffUserFactory()
     login = Client()
     login.post("/admin/login/", {"username": "nobody", "password": "wrong"})
