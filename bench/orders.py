@@ -150,6 +150,39 @@ def place(variants, quantities=None):
     )
 
 
+def start_worker(env: dict[str, str], queue: str, concurrency: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"bench-{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait(60)
+
+
 # --- webhooks ------------------------------------------------------------------------------
 
 
@@ -321,32 +354,7 @@ def bench_pipeline(count: int, env: dict[str, str]) -> tuple[float, float, float
                 method="standard",
             )
         )
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "shop",
-                "worker",
-                "-Q",
-                queue,
-                "-c",
-                "1",
-                "--loglevel",
-                "WARNING",
-                "-n",
-                f"bench-{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for queue in ("render", "default")
-    ]
+    workers = [start_worker(env, "render"), start_worker(env, "default")]
     try:
         time.sleep(3)  # let both workers connect before the clock starts
         started = time.perf_counter()
@@ -371,10 +379,7 @@ def bench_pipeline(count: int, env: dict[str, str]) -> tuple[float, float, float
         pipeline_s = time.perf_counter() - started
         rendered_kinds = sorted(wanted)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(30)
+        stop_workers(workers)
     # The engine's own time for the same files: the same renderers, in this process.
     engine_s = 0.0
     for design in made:
@@ -454,7 +459,13 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{port}/bench/bare/")
         print(f"PostgreSQL database {name}, Redis {args.redis_url}", flush=True)
 
-        events = bench_webhooks(port, args.events)
+        # Events are applied by a task on the `default` queue (the view stores, then queues).
+        default_worker = start_worker(env, "default", concurrency=2)
+        try:
+            time.sleep(3)
+            events = bench_webhooks(port, args.events)
+        finally:
+            stop_workers([default_worker])
         server.terminate()
         server.wait(30)
         server = None

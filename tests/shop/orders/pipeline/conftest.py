@@ -1,12 +1,11 @@
 """Orders for the pipeline and order-admin tests: a paid order with a designed case and stock
-cases; a stand-in for the shopper's order page where it is not built yet."""
+cases."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from django.urls import clear_url_caches
 
 from shop.cart.models import Cart
 from shop.cart.services import cart_add
@@ -16,8 +15,6 @@ from shop.orders.models import Order
 from tests.configurator.designs import saved_design
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
 
-from .urls_stub import order_page_missing
-
 ADDRESS = {
     "name": "Ada Lovelace",
     "line1": "1 Main St",
@@ -25,18 +22,6 @@ ADDRESS = {
     "postal_code": "12345",
     "country": "US",
 }
-
-
-@pytest.fixture(autouse=True)
-def order_page_url(settings):
-    """Mail links to the shopper's order page; stand in for it where it is not built yet."""
-    if order_page_missing():
-        settings.ROOT_URLCONF = "tests.shop.orders.pipeline.urls_stub"
-        clear_url_caches()
-        yield
-        clear_url_caches()
-    else:
-        yield
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ from configurator import services  # noqa: E402
 from configurator.models import Rendition  # noqa: E402
 from shop.celery import app  # noqa: E402
 from shop.orders.models import OrderMail  # noqa: E402
-from tests.shop.orders.pipeline.urls_stub import order_page_missing  # noqa: E402
 
 CRASH = os.environ["CASEFORGE_TEST_CRASH"]
 MARKER = os.environ["CASEFORGE_TEST_CRASH_MARKER"]
@@ -41,8 +40,6 @@ RUNS = os.environ["CASEFORGE_TEST_RUNS"]
 
 settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 settings.EMAIL_FILE_PATH = os.environ["CASEFORGE_TEST_MAIL_DIR"]
-if order_page_missing():
-    settings.ROOT_URLCONF = "tests.shop.orders.pipeline.urls_stub"
 
 
 def die_once() -> None:
