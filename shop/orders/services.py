@@ -27,7 +27,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from shop.cart.models import Cart
@@ -107,9 +107,16 @@ def _event(order: Order, kind: str, message: str = "", *, actor=None, data=None,
 
 
 def order_transition(
-    order: Order, to: str, *, message: str = "", actor=None, data: dict | None = None
+    order: Order,
+    to: str,
+    *,
+    message: str = "",
+    actor=None,
+    data: dict | None = None,
+    also: tuple[str, ...] = (),
 ) -> None:
-    """Move a locked order to `to`, writing its event; an illegal move raises."""
+    """Move a locked order to `to`, writing its event; an illegal move raises. Fields in
+    `also`, changed by the caller, are saved in the same UPDATE."""
     if to not in TRANSITIONS.get(order.status, ()):
         raise IllegalTransition(
             f"Order {order.number} cannot go from {Status(order.status).label.lower()} "
@@ -118,7 +125,7 @@ def order_transition(
     before = order.status
     order.status = to
     now = timezone.now()
-    fields = ["status"]
+    fields = ["status", *also]
     if to == Status.PAID and order.paid_at is None:
         order.paid_at = now
         fields.append("paid_at")
@@ -318,21 +325,28 @@ def _paid_total(order: Order) -> Decimal:
     return order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
 
 
-def _refresh_payment_state(order: Order) -> None:
-    charged = order.payments.filter(kind=Payment.Kind.CHARGE).aggregate(s=Sum("amount"))["s"]
-    refunds = order.payments.filter(kind=Payment.Kind.REFUND).aggregate(s=Sum("amount"))["s"]
-    refunded = -(refunds or 0)
+def _refresh_payment_state(order: Order, *, save: bool = True) -> bool:
+    """Derive the payment state from the ledger; True if it changed (saved unless
+    `save` is False, for a caller that saves the order itself)."""
+    sums = order.payments.aggregate(
+        charged=Sum("amount", filter=Q(kind=Payment.Kind.CHARGE)),
+        refunds=Sum("amount", filter=Q(kind=Payment.Kind.REFUND)),
+    )
+    charged, refunded = sums["charged"], -(sums["refunds"] or 0)
     if not charged:
-        return
+        return False
     if refunded <= 0:
         state = PaymentState.PAID
     elif refunded >= charged:
         state = PaymentState.REFUNDED
     else:
         state = PaymentState.PARTIALLY_REFUNDED
-    if order.payment_state != state:
-        order.payment_state = state
+    if order.payment_state == state:
+        return False
+    order.payment_state = state
+    if save:
         order.save(update_fields=["payment_state"])
+    return True
 
 
 def payment_processing(*, order_id: int, until: datetime | None = None) -> None:
@@ -361,7 +375,8 @@ def payment_received(
 ) -> str:
     """Record a settled charge and act on it, once per (provider, reference). Returns what
     was done, in a few words (stored with the webhook event)."""
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (a webhook's): any error undoes it all.
+    with transaction.atomic(savepoint=False):
         order = _locked(order_id)
         if Payment.objects.filter(
             provider=provider, kind=Payment.Kind.CHARGE, reference=reference
@@ -383,10 +398,29 @@ def payment_received(
             f"Received {amount} {currency} ({provider} {reference}).",
             data={"provider": provider, "reference": reference, "amount": str(amount)},
         )
-        _refresh_payment_state(order)
+        state_changed = _refresh_payment_state(order, save=False)
         if order.payment_state == PaymentState.REFUNDED:
             # Its refund was seen first (events may come in any order).
+            order.save(update_fields=["payment_state"])
             return _settle_refunded(order, actor=None)
+        if (
+            amount == order.total
+            and currency == order.currency
+            and order.status == Status.PENDING_PAYMENT
+            and order.stock == Stock.HELD
+        ):
+            # The usual case, in one UPDATE of the order.
+            order.stock = Stock.SOLD
+            order_transition(
+                order,
+                Status.PAID,
+                message="Paid.",
+                also=("stock", "payment_state") if state_changed else ("stock",),
+            )
+            outbox_enqueue(PIPELINE_TASK, order.pk)
+            return "paid"
+        if state_changed:
+            order.save(update_fields=["payment_state"])
         if amount != order.total or currency != order.currency:
             # Not what the order costs: staff look at it; nothing ships on a wrong amount.
             _event(
@@ -396,12 +430,6 @@ def payment_received(
             )
             outbox_enqueue(STAFF_ALERT_TASK, order.pk, "payment_mismatch")
             return "amount or currency mismatch: staff alerted"
-        if order.status == Status.PENDING_PAYMENT and order.stock == Stock.HELD:
-            order.stock = Stock.SOLD
-            order.save(update_fields=["stock"])
-            order_transition(order, Status.PAID, message="Paid.")
-            outbox_enqueue(PIPELINE_TASK, order.pk)
-            return "paid"
         if order.status in (Status.CANCELLED, Status.PENDING_PAYMENT) and (
             order.stock == Stock.RELEASED
         ):

@@ -30,12 +30,6 @@ def payment_refund(order_id: int, provider: str, reference: str, amount_str: str
     )
 
 
-@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
-def webhook_event_process(event_pk: int):
-    """Apply one stored webhook event (once; a failure is left for the retry job)."""
-    return webhooks.webhook_event_process(event_pk=event_pk)
-
-
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
 def webhook_events_retry():
     """Periodic (Celery beat): process the webhook events still unprocessed, with backoff."""
