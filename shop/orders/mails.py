@@ -34,6 +34,7 @@ STAFF_REASONS: dict[str, str] = {
     "paid": "paid",
     "payment_mismatch": "payment does not match the order",
     "late_payment_sold_out": "paid after its hold expired, sold out: refunding",
+    "extra_payment": "paid twice (or after a refund): refunding the extra payment",
 }
 
 

@@ -434,7 +434,12 @@ def payment_received(
             order.stock == Stock.RELEASED
         ):
             return _late_payment(order, provider=provider, reference=reference)
-        return f"recorded; order already {order.get_status_display().lower()}"
+        # A second charge for an order already paid (two payment pages paid in two tabs),
+        # or one for an order refunded meanwhile: it is given back, and staff told.
+        _event(order, "extra_payment_refund", f"An extra payment ({reference}): refunding it.")
+        outbox_enqueue(REFUND_TASK, order.pk, provider, reference, str(amount), "extra_payment")
+        outbox_enqueue(STAFF_ALERT_TASK, order.pk, "extra_payment")
+        return f"extra payment on a {order.get_status_display().lower()} order: refund queued"
 
 
 def _late_payment(order: Order, *, provider: str, reference: str) -> str:
@@ -515,7 +520,14 @@ def _settle_refunded(order: Order, *, actor) -> str:
         return "refunded in full"
     if order.status == Status.PENDING_PAYMENT:
         _cancel(order, "Refunded before the payment was seen.", actor=actor)
+    shipped = order.status in (Status.SHIPPED, Status.DELIVERED)
     order_transition(order, Status.REFUNDED, message="Refunded in full.", actor=actor)
+    if order.stock == Stock.SOLD and not shipped:
+        # Nothing left the warehouse: the units go back on sale.
+        _stock_move(_order_deltas(order, +1))
+        order.stock = Stock.RELEASED
+        order.save(update_fields=["stock"])
+        _event(order, "stock_released", "Refunded before shipping: stock given back.")
     return "refunded in full"
 
 
@@ -546,11 +558,14 @@ def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> 
     """Periodic: cancel unpaid orders whose hold has run out (not while a payment is
     settling) and give their stock back. Returns how many."""
     now = now or timezone.now()
+    # Not while a payment settles, nor once money came in (a payment of the wrong amount:
+    # staff were alerted and decide).
+    waiting = (PaymentState.PROCESSING, PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED)
     due = Order.objects.filter(
         status=Status.PENDING_PAYMENT,
         stock=Stock.HELD,
         reserved_until__lt=now,
-    ).exclude(payment_state=PaymentState.PROCESSING)
+    ).exclude(payment_state__in=waiting)
     released = 0
     for pk in list(due.order_by("reserved_until").values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
@@ -560,7 +575,7 @@ def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> 
                 and order.stock == Stock.HELD
                 and order.reserved_until
                 and order.reserved_until < now
-                and order.payment_state != PaymentState.PROCESSING
+                and order.payment_state not in waiting
             ):
                 _cancel(order, "Not paid in time: the held stock was given back.")
                 released += 1

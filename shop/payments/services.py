@@ -267,7 +267,11 @@ def payment_confirm(*, order: Order) -> str | None:
         return None
     if data.get("status") != "complete":
         return None
-    return webhooks.checkout_session_apply(data)
+    try:
+        return webhooks.checkout_session_apply(data)
+    except Exception:  # e.g. racing the webhook into a deadlock: the webhook records it
+        logger.exception("Order %s: the paid session could not be applied here", order)
+        return None
 
 
 # --- refunds -----------------------------------------------------------------------------
@@ -446,7 +450,7 @@ def payment_refund(
             order=order,
             charge=charge,
             amount=amount,
-            idempotency_key=f"caseforge-autorefund-{provider}-{reference}",
+            idempotency_key=f"caseforge-autorefund-{provider}-{reference}-{amount}",
             reason="",
         )
         return orders.refund_recorded(

@@ -11,9 +11,11 @@ from . import services, webhooks
 
 @shared_task(
     ignore_result=True,
-    autoretry_for=(services.PaymentError,),
+    # Any error (the gateway, a deadlock): the outbox row is sent already, so only retrying
+    # here gets the money back. Backoff stays below Redis's 30-minute visibility timeout.
+    autoretry_for=(Exception,),
     retry_backoff=30,
-    retry_backoff_max=3600,
+    retry_backoff_max=1200,
     max_retries=12,
     soft_time_limit=60,
     time_limit=90,

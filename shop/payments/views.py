@@ -40,9 +40,13 @@ def _order_page(order: Order) -> str:
         return reverse("catalog:catalog")
 
 
-def _order_by_key(number: str, key: str) -> Order:
+def _order_by_key(request: HttpRequest, number: str, key: str) -> Order:
+    """The order, for whoever holds its key; an account's order only for that account
+    (as on the order pages: the key alone, e.g. from a guest lookup, is not enough)."""
     order = get_object_or_404(Order, number=number[:16])
     if not constant_time_compare(order.access_key, key):
+        raise Http404("No such order.")
+    if order.user_id is not None and request.user.pk != order.user_id:
         raise Http404("No such order.")
     return order
 
@@ -112,7 +116,7 @@ def dev_gateway(request: HttpRequest, session_id: str) -> HttpResponse:
 def payment_success(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
     """Back from the payment page: to the order's page, which shows whether it is paid
     (Stripe is asked first, in case its webhook is late)."""
-    order = _order_by_key(number, access_key)
+    order = _order_by_key(request, number, access_key)
     try:
         rate_limit_hit(scope="payment-confirm", key=client_address(request), request=request)
     except RateLimited:
@@ -126,7 +130,7 @@ def payment_success(request: HttpRequest, number: str, access_key: str) -> HttpR
 @require_http_methods(["GET", "POST"])
 def payment_cancel(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
     """Back from the payment page without paying: try again, or cancel the order."""
-    order = _order_by_key(number, access_key)
+    order = _order_by_key(request, number, access_key)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "retry":

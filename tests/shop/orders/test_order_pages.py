@@ -119,6 +119,22 @@ def test_an_accounts_order_is_its_own(case, suffix):
         assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
+def test_the_payment_return_pages_of_an_accounts_order_are_its_own(case):
+    """The key alone (say, from a guest lookup by email and number) neither opens nor
+    cancels an account's order on the payment pages."""
+    alice = shopper()
+    order = placed_order(case, user=alice, email="alice@example.com")
+    for who in (Client(), signed_in(shopper("bob@example.com"))):
+        cancel = f"/payments/cancel/{order.number}/{order.access_key}/"
+        assert who.get(cancel).status_code == 404
+        assert who.post(cancel, {"action": "cancel"}).status_code == 404
+        success = f"/payments/success/{order.number}/{order.access_key}/"
+        assert who.get(success).status_code == 404
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert signed_in(alice).get(cancel).status_code == 200
+
+
 def test_a_guest_order_is_seen_by_whoever_holds_its_link(case):
     order = placed_order(case)
     assert signed_in(shopper()).get(order.get_absolute_url()).status_code == 200

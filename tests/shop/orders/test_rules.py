@@ -175,3 +175,58 @@ def test_a_sale_bumps_the_storefront_only_when_a_stock_label_changes(settings):
     before = catalog_revision()
     place((few, 2))  # 7 -> 5: "In stock" -> "Only 5 left"
     assert catalog_revision() != before
+
+
+def test_a_second_payment_for_a_paid_order_is_refunded_and_staff_told():
+    order = place((VariantFactory(stock_on_hand=9), 1))
+    for reference in ("tab-1", "tab-2"):  # two payment pages, both paid
+        result = services.payment_received(
+            order_id=order.pk,
+            provider="dev",
+            reference=reference,
+            amount=order.total,
+            currency="USD",
+        )
+    assert "refund queued" in result
+    refund = OutboxMessage.objects.get(task=services.REFUND_TASK)
+    assert refund.args[:3] == [order.pk, "dev", "tab-2"]
+    assert OutboxMessage.objects.filter(
+        task=services.STAFF_ALERT_TASK, args=[order.pk, "extra_payment"]
+    ).exists()
+    assert OutboxMessage.objects.filter(task=services.PIPELINE_TASK).count() == 1
+
+
+def test_a_full_refund_before_shipping_gives_the_stock_back_after_shipping_not():
+    variant = VariantFactory(stock_on_hand=5)
+    kept = place((variant, 2))
+    services.payment_received(
+        order_id=kept.pk, provider="dev", reference="p1", amount=kept.total, currency="USD"
+    )
+    services.refund_recorded(
+        order_id=kept.pk, provider="dev", reference="r1", amount=kept.total, currency="USD"
+    )
+    variant.refresh_from_db()
+    kept.refresh_from_db()
+    assert (kept.status, kept.stock, variant.stock_on_hand) == (Status.REFUNDED, Stock.RELEASED, 5)
+
+    shipped = place((variant, 2))
+    services.payment_received(
+        order_id=shipped.pk, provider="dev", reference="p2", amount=shipped.total, currency="USD"
+    )
+    services.order_start_production(order_id=shipped.pk)
+    services.order_ship(order_id=shipped.pk, tracking_number="1Z1")
+    services.refund_recorded(
+        order_id=shipped.pk, provider="dev", reference="r2", amount=shipped.total, currency="USD"
+    )
+    variant.refresh_from_db()
+    assert variant.stock_on_hand == 3  # the two shipped cases are gone
+
+
+def test_an_order_holding_a_wrong_payment_is_not_released_by_the_expiry_job():
+    order = place((VariantFactory(stock_on_hand=9), 1))
+    services.payment_received(
+        order_id=order.pk, provider="dev", reference="p1", amount=Decimal("1.00"), currency="USD"
+    )
+    assert services.orders_release_expired(now=timezone.now() + timedelta(minutes=31)) == 0
+    order.refresh_from_db()
+    assert (order.status, order.stock) == (Status.PENDING_PAYMENT, Stock.HELD)
