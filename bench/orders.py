@@ -129,14 +129,15 @@ def catalog(n: int, stock: int):
     return [VariantFactory(stock_on_hand=stock, price=Decimal("19.90")) for _ in range(n)]
 
 
-def place(variants, quantities=None):
+def place(variants, quantities=None, designs=None):
     from shop.cart.models import Cart, CartLine
     from shop.orders.services import order_place
 
     cart = Cart.objects.create()
     for i, variant in enumerate(variants):
         quantity = quantities[i] if quantities else 1
-        CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+        design = designs[i] if designs else None
+        CartLine.objects.create(cart=cart, variant=variant, design=design, quantity=quantity)
     return order_place(
         cart=cart,
         email="buyer@example.com",
@@ -329,10 +330,9 @@ def bench_pipeline(count: int, env: dict[str, str]) -> tuple[float, float, float
 
     from configurator import production, services
     from configurator.models import Rendition
-    from shop.cart.models import Cart, CartLine
     from shop.catalog.models import PhoneModel
     from shop.orders.pipeline import LINE_FILES
-    from shop.orders.services import order_place, payment_received
+    from shop.orders.services import payment_received
     from tests.factories import PhoneModelFactory, VariantFactory
 
     phone = PhoneModel.objects.filter(slug="iphone-15").first() or PhoneModelFactory(
@@ -340,24 +340,7 @@ def bench_pipeline(count: int, env: dict[str, str]) -> tuple[float, float, float
     )
     variant = VariantFactory(phone_model=phone, stock_on_hand=count * 2)
     made = designs(count)
-    orders = []
-    for design in made:
-        cart = Cart.objects.create()
-        CartLine.objects.create(cart=cart, variant=variant, design=design, quantity=1)
-        orders.append(
-            order_place(
-                cart=cart,
-                email="buyer@example.com",
-                address={
-                    "name": "Bench Buyer",
-                    "line1": "1 Main St",
-                    "city": "Springfield",
-                    "postal_code": "12345",
-                    "country": "US",
-                },
-                method="standard",
-            )
-        )
+    orders = [place([variant], designs=[design]) for design in made]
     workers = [start_worker(env, "render"), start_worker(env, "default")]
     try:
         time.sleep(3)  # let both workers connect before the clock starts

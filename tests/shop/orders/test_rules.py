@@ -15,16 +15,9 @@ from shop.orders import services
 from shop.orders.models import Order, PaymentState, Status, Stock
 from shop.outbox.models import OutboxMessage
 from tests.factories import VariantFactory
+from tests.shop.orders.conftest import ADDRESS
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "1 Main St",
-    "city": "Springfield",
-    "postal_code": "12345",
-    "country": "US",
-}
 
 
 def place(*lines, method="standard", address=ADDRESS) -> Order:

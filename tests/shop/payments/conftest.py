@@ -11,15 +11,8 @@ from shop.cart.models import Cart, CartLine
 from shop.orders import services as orders
 from shop.orders.models import Order
 from tests.factories import VariantFactory
+from tests.shop.orders.conftest import ADDRESS
 from tests.shop.payments.stripe_standin import StripeStandIn, sign
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "1 Main St",
-    "city": "Springfield",
-    "postal_code": "12345",
-    "country": "US",
-}
 
 
 def place(*lines, method: str = "standard") -> Order:

@@ -14,14 +14,7 @@ from shop.orders import services
 from shop.orders.models import Order
 from tests.configurator.designs import saved_design
 from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "1 Main St",
-    "city": "Springfield",
-    "postal_code": "12345",
-    "country": "US",
-}
+from tests.shop.orders.conftest import ADDRESS
 
 
 @pytest.fixture
