@@ -322,7 +322,8 @@ def order_hold_extend(*, order_id: int, until: datetime) -> None:
 
 
 def _paid_total(order: Order) -> Decimal:
-    return order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    # Quantized: SQLite's SUM loses the decimal places ("40" for 40.00).
+    return (order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")).quantize(CENTS)
 
 
 def _refresh_payment_state(order: Order, *, save: bool = True) -> bool:
