@@ -5,7 +5,14 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+import pytest
+from django.db import connection as default_connection
 from django.db import connections, transaction
+
+# Concurrent writers need row locks: SQLite answers "database is locked" instead.
+postgres_only = pytest.mark.skipif(
+    default_connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+)
 
 
 @contextmanager

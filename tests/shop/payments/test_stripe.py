@@ -15,7 +15,7 @@ from shop.orders.services import OrderError
 from shop.payments import services, stripe_gateway
 from shop.payments.models import CheckoutSession, WebhookEvent
 from tests.factories import VariantFactory
-from tests.locks import race
+from tests.locks import postgres_only, race
 from tests.shop.payments.conftest import deliver, place
 from tests.shop.payments.stripe_standin import event
 from tests.shop.test_settings import manage
@@ -119,6 +119,7 @@ def test_the_same_key_gets_the_same_session_back(order, stripe_server):
     assert first.id == again.id and len(stripe_server.sessions) == 1
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_clicks_at_once_open_one_page(order, stripe_server, monkeypatch):
     """Two concurrent starts send the same request with the same key: one session."""

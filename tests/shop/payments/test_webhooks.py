@@ -19,7 +19,7 @@ from shop.orders.models import Order, Payment, PaymentState, Status, Stock
 from shop.outbox.models import OutboxMessage
 from shop.payments import services, tasks, webhooks
 from shop.payments.models import CheckoutSession, WebhookEvent
-from tests.locks import race
+from tests.locks import postgres_only, race
 from tests.shop.payments.conftest import WEBHOOK_SECRET, WEBHOOK_URL, deliver, place
 from tests.shop.payments.stripe_standin import event, sign
 
@@ -108,6 +108,7 @@ def test_the_same_event_twice_is_processed_once(client, order, stripe_server):
     assert OutboxMessage.objects.filter(task=orders.PIPELINE_TASK).count() == 1
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_deliveries_are_processed_once(order, stripe_server):
     """On PostgreSQL, two deliveries of one event at the same moment: one event row, one
