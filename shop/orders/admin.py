@@ -247,28 +247,8 @@ class OrderAdmin(admin.ModelAdmin):
             {"fields": ("address_display", "shipping_region", "shipping_method")},
         ),
     )
-    readonly_fields = (
-        "number",
-        "email",
-        "user",
-        "created_at",
-        "is_wholesale",
-        "status",
-        "payment_state",
-        "paid_display",
-        "stock",
-        "reserved_until",
-        "paid_at",
-        "shipped_at",
-        "tracking_number",
-        "subtotal",
-        "shipping",
-        "total",
-        "currency",
-        "address_display",
-        "shipping_region",
-        "shipping_method",
-    )
+    # Every field shown is read-only: orders change through the actions only.
+    readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
     change_form_template = "admin/orders/order/change_form.html"
 
     class Media:
