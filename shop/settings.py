@@ -455,3 +455,34 @@ CART_LIMITS = {
 CONFIGURATOR_CATALOG = "shop.catalog.configurator_catalog.CatalogProvider"
 # The editor's "Add to cart" posts the variant's sku and the saved design here.
 CONFIGURATOR_CART_ADD_URL = "/cart/add/"
+
+# --- Wholesale (shop/wholesale) ---------------------------------------------------------------
+# Pricing rules are in shop/wholesale/pricing.py; these are their inputs.
+WHOLESALE_DESIGN_SURCHARGE = env.str("WHOLESALE_DESIGN_SURCHARGE", default="2.50")
+# Shipping is always charged for wholesale: base + per started kg of chargeable weight.
+WHOLESALE_SHIPPING_RATES = {
+    "domestic": {"base": "15.00", "per_kg": "1.20"},
+    "europe": {"base": "35.00", "per_kg": "4.50"},
+    "world": {"base": "55.00", "per_kg": "7.80"},
+}
+WHOLESALE_VOLUMETRIC_DIVISOR = 5000
+WHOLESALE_LEAD_TIME = {"base_days": 3, "daily_capacity": 500, "designed_factor": 2}
+# A priced quote waits for staff when any of these holds; otherwise it is sent at once.
+WHOLESALE_REVIEW = {
+    "quantity_over": env.int("WHOLESALE_REVIEW_QUANTITY_OVER", default=1000),
+    "custom_design": True,
+    "discount_over": env.str("WHOLESALE_REVIEW_DISCOUNT_OVER", default="0.40"),
+}
+WHOLESALE_QUOTE_VALID_DAYS = env.int("WHOLESALE_QUOTE_VALID_DAYS", default=14)
+WHOLESALE_REPLY_HOURS = 24
+# Warn the client (callback quote.expiring) this long before a sent quote expires.
+WHOLESALE_EXPIRY_WARNING_HOURS = 48
+WHOLESALE_NET_DAYS = 30
+# Callbacks (Standard Webhooks): tests set this to reach a receiver on 127.0.0.1; nothing
+# else may deliver to loopback, private, link-local or metadata addresses.
+WHOLESALE_CALLBACKS_ALLOW_LOOPBACK = False
+WHOLESALE_CALLBACK_TIMEOUT = 10
+WHOLESALE_CALLBACK_MAX_ATTEMPTS = 8
+# API request bodies above this are refused (413) before they are read; uploads have the
+# configurator's own limit.
+WHOLESALE_API_MAX_BODY = 256 * 1024

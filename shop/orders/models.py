@@ -118,6 +118,14 @@ class Order(models.Model):
         null=True, blank=True, help_text="The held stock goes back after this, unless paid."
     )
     is_wholesale = models.BooleanField(default=False)
+    # Wholesale orders on net terms are invoiced: made and shipped before payment, due by
+    # `invoice_due`. Everything else is prepaid.
+    payment_terms = models.CharField(
+        max_length=10,
+        choices=[("prepaid", "Prepaid"), ("net30", "Net 30 (invoice)")],
+        default="prepaid",
+    )
+    invoice_due = models.DateField(null=True, blank=True)
     # Shipping address (a snapshot) and method.
     ship_name = models.CharField(max_length=100)
     ship_line1 = models.CharField(max_length=120)

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from shop.cart.models import Cart
@@ -51,6 +52,11 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the transaction of every status change, with `order`, `from_status` and
+# `to_status`; a receiver must not fail (it would roll the change back) and does its work
+# through the outbox.
+order_status_changed = Signal()
 
 CENTS = Decimal("0.01")
 
@@ -134,6 +140,9 @@ def order_transition(
         fields.append("shipped_at")
     order.save(update_fields=fields)
     _event(order, "status", message, actor=actor, data=data, from_status=before, to_status=to)
+    # In the same transaction: receivers enqueue their work through the outbox (wholesale
+    # sends order-status callbacks), so it happens exactly when the change commits.
+    order_status_changed.send(sender=Order, order=order, from_status=before, to_status=to)
 
 
 def _stock_move(deltas: dict[int, int]) -> None:

@@ -7,9 +7,7 @@ from django import forms
 from shop.catalog.models import PhoneModel
 from shop.validators import single_line
 
-from .models import WHOLESALE_MIN_QUANTITY, Inquiry
-
-QUANTITY_MAX = 1_000_000
+from .models import QUANTITY_MAX, WHOLESALE_MIN_QUANTITY, Inquiry
 
 
 def _max_length(field_name: str) -> int:
