@@ -17,7 +17,7 @@ from shop.catalog.models import (
     Style,
     Variant,
 )
-from shop.wholesale.models import Inquiry
+from shop.wholesale.models import Client, GroupPriceTier, Inquiry, PriceGroup, ProductTerms
 
 
 class PhoneModelFactory(factory.django.DjangoModelFactory):
@@ -119,6 +119,45 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     company = "Alice's Phone Shop"
     email = "alice@example.com"
     quantity = 100
+
+
+class PriceGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceGroup
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    discount_percent = Decimal("10.00")
+
+
+class GroupPriceTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupPriceTier
+
+    group = factory.SubFactory(PriceGroupFactory)
+    variant = factory.SubFactory(VariantFactory)
+    min_quantity = 100
+    unit_price = Decimal("8.00")
+
+
+class ProductTermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductTerms
+
+    product = factory.SubFactory(CaseProductFactory)
+    min_quantity = 10
+    increment = 5
+
+
+class WholesaleClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    company = factory.Sequence(lambda n: f"Reseller {n} Ltd")
+    contact_name = "Robin Buyer"
+    email = factory.Sequence(lambda n: f"buyer{n}@reseller.example")
+    country = "US"
+    price_group = factory.SubFactory(PriceGroupFactory)
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):

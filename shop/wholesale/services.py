@@ -236,6 +236,23 @@ class QuoteInvalid(QuoteError):
         self.errors = errors or {}
 
 
+def quote_create(
+    *,
+    client: Client | None,
+    email: str,
+    lines: Sequence[LineIn],
+    ship_country: str,
+    contact_name: str = "",
+    company: str = "",
+    reference: str = "",
+    note: str = "",
+    inquiry: Inquiry | None = None,
+) -> Quote:
+    """The one way a quote is made, for API clients (`quote_request`) and for web inquiries
+    (no client: designs are refused, the contact is `email`). Raises QuoteInvalid."""
+    raise NotImplementedError
+
+
 def quote_request(
     *,
     client: Client,

@@ -52,3 +52,6 @@ def inquiry_notify_staff(self, inquiry_id: int) -> bool:
         )
         Inquiry.objects.filter(pk=inquiry_id).update(staff_notified_at=timezone.now())
     return True
+
+
+from .callback_tasks import *  # noqa: E402, F403 - registers the callback tasks with Celery

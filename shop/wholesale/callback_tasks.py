@@ -1,0 +1,1 @@
+"""Celery tasks that deliver callbacks (implemented by the callbacks work)."""
