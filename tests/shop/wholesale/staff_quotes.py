@@ -48,6 +48,7 @@ def make_quote(
         "contact_name": "Alice Reseller",
         "company": client.company if client else "Alice's Phone Shop",
         "reference": "PO-7781",
+        "payment_terms": client.payment_terms if client else "prepaid",
         "ship_country": "DE",
         "status": status,
         "currency": "USD",
