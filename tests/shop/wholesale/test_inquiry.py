@@ -19,6 +19,46 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "inquiry-region"}
 
 
+@pytest.fixture(autouse=True)
+def quote_create_until_merged(monkeypatch):
+    """Until the quotes work's `services.quote_create` is merged: a stand-in that stores
+    the requested quote as it would (no pricing). Unused once the real one exists."""
+    import inspect
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shop.catalog.models import Variant
+    from shop.wholesale import services
+    from shop.wholesale.models import Quote, QuoteLine
+
+    if "NotImplementedError" not in inspect.getsource(services.quote_create):
+        return
+
+    def quote_create(*, client, email, lines, ship_country, inquiry=None, **fields):
+        quote = Quote.objects.create(
+            client=client,
+            email=email,
+            ship_country=ship_country,
+            inquiry=inquiry,
+            currency="USD",
+            reply_due=timezone.now() + timedelta(hours=24),
+            contact_name=fields.get("contact_name", ""),
+            company=fields.get("company", ""),
+            note=fields.get("note", ""),
+        )
+        for position, line in enumerate(lines, 1):
+            QuoteLine.objects.create(
+                quote=quote,
+                position=position,
+                variant=Variant.objects.get(sku=line.sku),
+                quantity=line.quantity,
+            )
+        return quote
+
+    monkeypatch.setattr(services, "quote_create", quote_create)
+
+
 def inquiry_url(product) -> str:
     return reverse("wholesale:inquiry", args=[product.slug])
 
@@ -31,6 +71,7 @@ def valid_data(**overrides) -> dict:
         "phone_model": "pixel-8",
         "quantity": "250",
         "message": "Blue please, logo on the back.",
+        "ship_country": "US",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -71,9 +112,8 @@ def test_valid_inquiry_is_stored_and_emails_staff(
     """A valid inquiry is saved, staff get an email, and the shopper sees a thank-you."""
     settings.STAFF_NOTIFY_EMAILS = ["sales@caseforge.test", "boss@caseforge.test"]
     product = shop_products["rugged"]
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(inquiry_url(product), valid_data())
-    assert len(callbacks) == 1
     assert response.status_code == 302
     assert response["Location"] == f"{product.get_absolute_url()}#inquiry"
 
@@ -531,3 +571,98 @@ def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
     with row_locked_elsewhere(Inquiry, inquiry.pk):
         assert inquiry_notify_staff.run(inquiry.pk) is False
         assert mail.outbox == []
+
+
+# --- the inquiry becomes a quote request -------------------------------------------------
+
+
+def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
+    client, shop_products, phones, django_capture_on_commit_callbacks
+):
+    """The inquiry is stored with its destination and the variant picked on the product
+    page, and a quote request is made for it, whose "received" mail is queued."""
+    from shop.outbox.models import OutboxMessage
+    from shop.wholesale.views import QUOTE_MAIL_TASK
+
+    product = shop_products["rugged"]
+    blue_pixel = product.variants.get(phone_model=phones["px8"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            inquiry_url(product), valid_data(sku=blue_pixel.sku, ship_country="DE")
+        )
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.variant, inquiry.ship_country) == (blue_pixel, "DE")
+    quote = inquiry.quote
+    assert (quote.email, quote.contact_name, quote.company) == (
+        "alice@example.com",
+        "Alice Reseller",
+        "Alice's Phone Shop",
+    )
+    assert quote.client is None and quote.ship_country == "DE"
+    assert quote.note == "Blue please, logo on the back."
+    ((sku, quantity),) = quote.lines.values_list("variant__sku", "quantity")
+    assert (sku, quantity) == (blue_pixel.sku, 250)
+    assert OutboxMessage.objects.filter(task=QUOTE_MAIL_TASK, args=[quote.pk, "received"]).exists()
+
+
+def test_phone_model_chosen_in_the_form_wins_over_the_page_variant(
+    client, shop_products, phones, django_capture_on_commit_callbacks
+):
+    product = shop_products["rugged"]
+    iphone = product.variants.get(phone_model=phones["ip14"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(inquiry_url(product), valid_data(sku=iphone.sku, phone_model="pixel-8"))
+    assert Inquiry.objects.get().variant.phone_model == phones["px8"]
+
+
+def test_a_sku_of_another_product_is_not_used(
+    client, shop_products, django_capture_on_commit_callbacks
+):
+    other = shop_products["clear"].variants.first()
+    product = shop_products["rugged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(inquiry_url(product), valid_data(sku=other.sku, phone_model=""))
+    variant = Inquiry.objects.get().variant
+    assert variant is not None and variant.product == product
+
+
+def test_the_destination_country_is_required_and_checked(client, shop_products):
+    for country in ("", "XX"):
+        response = client.post(
+            inquiry_url(shop_products["rugged"]), valid_data(ship_country=country), **HTMX
+        )
+        assert response.status_code == 200
+        assert 'id="inquiry-ship_country_error"' in response.content.decode()
+    assert not Inquiry.objects.exists()
+
+
+def test_product_page_form_carries_the_shown_variant_and_a_country(client, shop_products, phones):
+    product = shop_products["rugged"]
+    body = client.get(f"{product.get_absolute_url()}?model=pixel-8").content.decode()
+    pixel = product.variants.get(phone_model=phones["px8"])
+    assert f'name="sku" id="inquiry-sku" value="{pixel.sku}"' in body
+    assert 'for="inquiry-ship_country"' in body
+
+
+def test_a_request_the_quote_rules_refuse_stores_nothing(
+    client, shop_products, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The quote rules' refusal (e.g. below the product's minimum) is shown on the form;
+    neither the inquiry nor a quote is stored, and staff are not mailed."""
+    from shop.wholesale import services
+    from shop.wholesale.models import Quote
+
+    def refuse(**kwargs):
+        raise services.QuoteInvalid(
+            "Refused.", {"lines.0.quantity": ["This case is sold in steps of 50 from 100."]}
+        )
+
+    monkeypatch.setattr(services, "quote_create", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(), **HTMX)
+    body = response.content.decode()
+    assert "This case is sold in steps of 50 from 100." in body
+    assert 'id="inquiry-quantity_error"' in body
+    assert not Inquiry.objects.exists() and not Quote.objects.exists()
+    assert mailoutbox == []
