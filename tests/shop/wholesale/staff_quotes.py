@@ -12,7 +12,7 @@ from shop.wholesale.models import Quote, QuoteLine, QuoteStatus
 from tests.factories import ColourFactory, PhoneModelFactory, VariantFactory
 
 
-def make_variant(sku="", price="30.00"):
+def make_variant(sku="", price="30.00", stock=5000):
     from tests.factories import CaseProductFactory
 
     product = CaseProductFactory(name="Rugged Hybrid Armor")
@@ -23,6 +23,7 @@ def make_variant(sku="", price="30.00"):
         phone_model=PhoneModelFactory(brand="Google", name="Pixel 8", slug="pixel-8"),
         colour=ColourFactory(name="Blue", slug="blue"),
         price=Decimal(price),
+        stock_on_hand=stock,
     )
 
 

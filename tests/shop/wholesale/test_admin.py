@@ -298,3 +298,61 @@ def test_quote_page_links_pdf_and_order_and_inquiry(staff_client, db):
         reverse("admin:wholesale_inquiry_change", args=[inquiry.pk])
     ).content.decode()
     assert reverse("admin:wholesale_quote_change", args=[quote.pk]) in inquiry_page
+
+
+def test_override_then_send_for_real(
+    staff_client, staff_user, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """Staff lower a line's price on a quote in review and send it: the contact's mail and
+    the quote carry the new price and totals."""
+    settings.SHOP_BASE_URL = "https://shop.example"
+    quote = make_quote(quantity=200, unit_price="21.50", shipping="47.00")
+    url = reverse("admin:wholesale_quote_change", args=[quote.pk])
+    staff_client.post(url, _change_data(quote, {1: "19.90"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:wholesale_quote_send", args=[quote.pk]), follow=True
+        )
+    assert f"Quote {quote.number} sent" in response.content.decode()
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT
+    assert quote.total == Decimal("3980.00") + Decimal("47.00")
+    event = quote.events.filter(to_status=QuoteStatus.SENT).get()
+    assert event.actor == staff_user
+    (mail,) = [m for m in mailoutbox if quote.number in m.subject]
+    assert "$19.90" in mail.body and "$4027.00" in mail.body
+    # Sent: the prices are read-only now, and the page links the PDF.
+    page = staff_client.get(url).content.decode()
+    assert 'name="lines-0-unit_price_override"' not in page
+    assert f"/wholesale/quotes/{quote.number}/{quote.access_key}/pdf" in page
+
+
+def test_sending_a_line_without_price_is_refused_with_a_message(staff_client, db):
+    quote = make_quote()
+    QuoteLine.objects.filter(quote=quote).update(
+        unit_price=None, line_total=None, problem="Below the minimum of 500."
+    )
+    response = staff_client.post(
+        reverse("admin:wholesale_quote_send", args=[quote.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert "Set a price for line 1" in response.content.decode()
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.IN_REVIEW
+
+
+def test_decline_and_reprice_buttons(staff_client, db):
+    quote = make_quote()
+    page = staff_client.get(reverse("admin:wholesale_quote_change", args=[quote.pk]))
+    body = page.content.decode()
+    assert 'data-action="send"' in body and 'data-action="decline"' in body
+    assert 'data-action="reprice"' in body
+    staff_client.post(reverse("admin:wholesale_quote_reprice", args=[quote.pk]))
+    quote.refresh_from_db()
+    assert quote.status != QuoteStatus.IN_REVIEW  # back to pricing (priced again, eagerly)
+    other = make_quote()
+    staff_client.post(
+        reverse("admin:wholesale_quote_decline", args=[other.pk]), {"reason": "Out of stock."}
+    )
+    other.refresh_from_db()
+    assert other.status == QuoteStatus.DECLINED

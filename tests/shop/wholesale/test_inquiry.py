@@ -19,44 +19,9 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "inquiry-region"}
 
 
-@pytest.fixture(autouse=True)
-def quote_create_until_merged(monkeypatch):
-    """Until the quotes work's `services.quote_create` is merged: a stand-in that stores
-    the requested quote as it would (no pricing). Unused once the real one exists."""
-    import inspect
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from shop.catalog.models import Variant
-    from shop.wholesale import services
-    from shop.wholesale.models import Quote, QuoteLine
-
-    if "NotImplementedError" not in inspect.getsource(services.quote_create):
-        return
-
-    def quote_create(*, client, email, lines, ship_country, inquiry=None, **fields):
-        quote = Quote.objects.create(
-            client=client,
-            email=email,
-            ship_country=ship_country,
-            inquiry=inquiry,
-            currency="USD",
-            reply_due=timezone.now() + timedelta(hours=24),
-            contact_name=fields.get("contact_name", ""),
-            company=fields.get("company", ""),
-            note=fields.get("note", ""),
-        )
-        for position, line in enumerate(lines, 1):
-            QuoteLine.objects.create(
-                quote=quote,
-                position=position,
-                variant=Variant.objects.get(sku=line.sku),
-                quantity=line.quantity,
-            )
-        return quote
-
-    monkeypatch.setattr(services, "quote_create", quote_create)
+def staff_mails(outbox) -> list:
+    """The staff notifications among the sent mails (the visitor also gets quote mails)."""
+    return [m for m in outbox if m.subject.startswith("Wholesale inquiry:")]
 
 
 def inquiry_url(product) -> str:
@@ -129,8 +94,8 @@ def test_valid_inquiry_is_stored_and_emails_staff(
     assert inquiry.message == "Blue please, logo on the back."
     assert inquiry.staff_notified_at is not None
 
-    assert len(mailoutbox) == 1
-    email = mailoutbox[0]
+    assert len(staff_mails(mailoutbox)) == 1
+    email = staff_mails(mailoutbox)[0]
     assert email.to == ["sales@caseforge.test", "boss@caseforge.test"]
     assert "250 x Rugged Hybrid Armor" in email.subject
 
@@ -148,7 +113,7 @@ def test_inquiry_without_phone_model_is_fine(
         response = client.post(inquiry_url(shop_products["clear"]), valid_data(phone_model=""))
     assert response.status_code == 302
     assert Inquiry.objects.get().phone_model is None
-    assert len(mailoutbox) == 1
+    assert len(staff_mails(mailoutbox)) == 1
 
 
 def test_redirect_keeps_the_picked_variant(
@@ -186,7 +151,7 @@ def test_htmx_inquiry_answers_with_the_thank_you_in_the_form_region(
     assert body.index('data-testid="inquiry-success"') < body.index("<form")
     assert 'value="Alice Reseller"' not in body
     assert "<html" not in body
-    assert Inquiry.objects.count() == 1 and len(mailoutbox) == 1
+    assert Inquiry.objects.count() == 1 and len(staff_mails(mailoutbox)) == 1
 
 
 def test_htmx_inquiry_with_errors_shows_them_in_the_region(client, shop_products):
@@ -335,7 +300,7 @@ def test_one_client_address_may_send_five_inquiries_an_hour(
     body = limited.content.decode()
     assert "Too many requests" in body and "Please try again in" in body
     assert Inquiry.objects.count() == 5
-    assert len(mailoutbox) == 5
+    assert len(staff_mails(mailoutbox)) == 5
 
 
 def test_one_email_address_may_send_three_inquiries_an_hour_from_any_address(client, shop_products):
@@ -445,7 +410,7 @@ def test_staff_email_body_has_no_forged_lines(
             inquiry_url(shop_products["rugged"]),
             valid_data(name="Eve Subject: urgent", company="Bcc: x@example.com Ltd"),
         )
-    (email,) = mailoutbox
+    (email,) = staff_mails(mailoutbox)
     lines = email.body.splitlines()
     assert lines[0] == "From: Eve Subject: urgent <alice@example.com>"
     assert not [line for line in lines if line.startswith(("Subject:", "Bcc:"))]
@@ -577,12 +542,13 @@ def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
 
 
 def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
-    client, shop_products, phones, django_capture_on_commit_callbacks
+    client, shop_products, phones, mailoutbox, django_capture_on_commit_callbacks
 ):
     """The inquiry is stored with its destination and the variant picked on the product
     page, and a quote request is made for it, whose "received" mail is queued."""
     from shop.outbox.models import OutboxMessage
-    from shop.wholesale.views import QUOTE_MAIL_TASK
+    from shop.wholesale.models import QuoteStatus
+    from shop.wholesale.services import QUOTE_MAIL_TASK
 
     product = shop_products["rugged"]
     blue_pixel = product.variants.get(phone_model=phones["px8"])
@@ -604,6 +570,15 @@ def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
     ((sku, quantity),) = quote.lines.values_list("variant__sku", "quantity")
     assert (sku, quantity) == (blue_pixel.sku, 250)
     assert OutboxMessage.objects.filter(task=QUOTE_MAIL_TASK, args=[quote.pk, "received"]).exists()
+    # Priced by the job (eager in tests): 250 stock cases need no review, so it is sent.
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT and quote.total > 0
+    link = f"/wholesale/quotes/{quote.number}/{quote.access_key}/"
+    received, sent = (m for m in mailoutbox if m.to == ["alice@example.com"])
+    assert "within 24 hours" in received.body and link in received.body
+    assert link in sent.body and sent.attachments[0][2] == "application/pdf"
+    page = client.get(link).content.decode()
+    assert str(quote.total) in page
 
 
 def test_phone_model_chosen_in_the_form_wins_over_the_page_variant(

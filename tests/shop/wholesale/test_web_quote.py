@@ -137,3 +137,50 @@ def test_csrf_is_required(monkeypatch):
     monkeypatch.setattr(services, "quote_decline", lambda **kw: pytest.fail("called"))
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(page_url(quote, action="decline")).status_code == 403
+
+
+# --- with the quote rules themselves -----------------------------------------------------
+
+
+def test_accepting_for_real_makes_a_payable_order(client, mailoutbox):
+    """A sent web quote, accepted with an address: an order at the quoted prices, and the
+    visitor lands on its page, where a prepaid order can be paid."""
+    from shop.orders.models import Order
+
+    quote = make_quote(status=QuoteStatus.SENT, unit_price="19.90", quantity=200)
+    response = client.post(page_url(quote, action="accept"), ADDRESS)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.ORDERED
+    order = Order.objects.get(pk=quote.order_id)
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    assert order.total == quote.total and order.ship_city == "Berlin"
+    page = client.get(order.get_absolute_url())
+    assert page.status_code == 200
+    assert quote.number in page.content.decode() or order.number in page.content.decode()
+    # The quote page now points to the order and offers nothing more.
+    body = client.get(page_url(quote)).content.decode()
+    assert order.get_absolute_url() in body and "quote-accept" not in body
+
+
+def test_declining_for_real_closes_the_quote(client):
+    quote = make_quote(status=QuoteStatus.SENT)
+    response = client.post(page_url(quote, action="decline"), follow=True)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.DECLINED
+    body = response.content.decode()
+    assert "declined and closed" in body and "quote-accept" not in body
+    # A second decline is refused with a message, not an error.
+    again = client.post(page_url(quote, action="decline"), follow=True)
+    assert again.status_code == 200
+
+
+def test_an_address_the_order_rules_refuse_goes_on_the_form(client, monkeypatch):
+    quote = make_quote(status=QuoteStatus.SENT)
+
+    def refuse(**kwargs):
+        raise services.QuoteInvalid("Bad address.", {"address.postal_code": ["Not a German code."]})
+
+    monkeypatch.setattr(services, "quote_accept", refuse)
+    response = client.post(page_url(quote, action="accept"), ADDRESS)
+    assert response.status_code == 400
+    assert "Not a German code." in response.content.decode()
