@@ -602,14 +602,24 @@ def test_a_sku_of_another_product_is_not_used(
     assert variant is not None and variant.product == product
 
 
-def test_the_destination_country_is_required_and_checked(client, shop_products):
-    for country in ("", "XX"):
-        response = client.post(
-            inquiry_url(shop_products["rugged"]), valid_data(ship_country=country), **HTMX
-        )
-        assert response.status_code == 200
-        assert 'id="inquiry-ship_country_error"' in response.content.decode()
+def test_an_unknown_destination_country_is_refused(client, shop_products):
+    response = client.post(
+        inquiry_url(shop_products["rugged"]), valid_data(ship_country="XX"), **HTMX
+    )
+    assert response.status_code == 200
+    assert 'id="inquiry-ship_country_error"' in response.content.decode()
     assert not Inquiry.objects.exists()
+
+
+def test_without_a_destination_the_shops_country_is_meant(
+    client, shop_products, settings, django_capture_on_commit_callbacks
+):
+    """A form without the field (a product page cached before it existed) still works."""
+    settings.SHOP_COUNTRY = "US"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(ship_country=None))
+    assert response.status_code == 302
+    assert Inquiry.objects.get().ship_country == "US"
 
 
 def test_product_page_form_carries_the_shown_variant_and_a_country(client, shop_products, phones):
