@@ -95,7 +95,10 @@ class Receiver:
         return self.answers[index]
 
 
-def receiver_start(receiver: Receiver) -> Callable[[], None]:
+def receiver_start(receiver: Receiver, *, tls=None) -> Callable[[], None]:
+    """Serve `receiver` on 127.0.0.1 (over TLS with the `tls` server context); the function
+    returned stops it."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's name
             code = receiver._handle(self)
@@ -110,8 +113,15 @@ def receiver_start(receiver: Receiver) -> Callable[[], None]:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # a refused TLS handshake: the test asserts on the caller's side
+
+    server = Server(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     receiver.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -122,3 +132,53 @@ def receiver_start(receiver: Receiver) -> Callable[[], None]:
         thread.join(5)
 
     return stop
+
+
+def tls_files(tmp_path, host: str) -> tuple[str, str, str]:
+    """A test CA, and a certificate it signed for `host`: (CA file, cert file, key file)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def cert(subject, issuer, key, signer, *, ca: bool):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = cert("caseforge test CA", "caseforge test CA", ca_key, ca_key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = cert(host, "caseforge test CA", key, ca_key, ca=False)
+    files = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    files[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return tuple(str(f) for f in files)
