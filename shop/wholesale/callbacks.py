@@ -42,7 +42,7 @@ from standardwebhooks.webhooks import Webhook
 
 from shop.outbox.services import outbox_enqueue
 
-from .models import CallbackAttempt, CallbackDelivery, Client
+from .models import CallbackAttempt, CallbackDelivery, Client, Quote
 
 logger = logging.getLogger(__name__)
 
@@ -301,8 +301,6 @@ def callback_emit(*, client: Client, event_type: str, data: dict) -> CallbackDel
 
 def order_status_emit(*, order, from_status: str, to_status: str) -> CallbackDelivery | None:
     """`order.status` for a wholesale order that came from a client's quote, else None."""
-    from .models import Quote
-
     if not order.is_wholesale:
         return None
     quote = Quote.objects.filter(order=order).select_related("client").first()
