@@ -69,7 +69,11 @@ def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            if key == "non_field_errors" and prefix:  # a list's own error: the list's path
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten(value, path))
     elif (
         isinstance(detail, list)
         and detail
