@@ -296,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.payments.tasks.webhook_events_retry",
         "schedule": 60.0,
     },
+    # Wholesale callbacks whose next attempt is due (retries with backoff).
+    "wholesale-callbacks-retry-due": {
+        "task": "shop.wholesale.callback_tasks.callbacks_retry_due",
+        "schedule": 15.0,
+    },
 }
 
 CACHES = {
