@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from configurator import services as configurator
@@ -459,8 +459,11 @@ class QuoteAccept(QuoteView):
         data = valid(s.QuoteAcceptSerializer, request.data)
         order = services.quote_accept(quote_id=quote.pk, address=dict(data["shipping_address"]))
         order = queries.orders(client_of(request)).get(pk=order.pk)
-        body = {"order": s.OrderSerializer(order).data, "payment": _payment(order)}
-        return Response(s.AcceptedSerializer(body).data, status=status.HTTP_201_CREATED)
+        body = {
+            "order": s.OrderSerializer(order).data,
+            "payment": s.PaymentSerializer(_payment(order)).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class QuoteDecline(QuoteView):
@@ -488,7 +491,20 @@ class QuoteDecline(QuoteView):
 PDF_STATUSES = frozenset({QuoteStatus.SENT, QuoteStatus.ACCEPTED, QuoteStatus.ORDERED})
 
 
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf` (the view answers the bytes)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
 class QuotePdf(QuoteView):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
     @extend_schema(
         tags=[QUOTES],
         summary="A sent quote as PDF",
