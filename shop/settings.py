@@ -283,6 +283,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ROUTES = {
     "configurator.tasks.render_design_job": {"queue": "render"},
     "shop.orders.tasks.order_render_line": {"queue": "render"},
+    # Quick database work: pricing a quote takes milliseconds.
+    "shop.wholesale.tasks.quote_price_job": {"queue": "default"},
 }
 # Periodic jobs (`celery -A shop beat`): relay the outbox rows the broker missed, give back
 # the stock of unpaid orders whose hold ran out, retry webhook events not yet processed.
@@ -300,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
     "wholesale-callbacks-retry-due": {
         "task": "shop.wholesale.callback_tasks.callbacks_retry_due",
         "schedule": 15.0,
+    },
+    # Sent quotes past their date expire; those nearing it are warned once.
+    "wholesale-quotes-expire": {
+        "task": "shop.wholesale.tasks.quotes_expire_job",
+        "schedule": 300.0,
     },
 }
 
@@ -555,6 +562,11 @@ WHOLESALE_REPLY_HOURS = 24
 # Warn the client (callback quote.expiring) this long before a sent quote expires.
 WHOLESALE_EXPIRY_WARNING_HOURS = 48
 WHOLESALE_NET_DAYS = 30
+# A prepaid wholesale order holds its stock this long for payment (retail: ORDER_HOLD_MINUTES).
+WHOLESALE_PAYMENT_HOLD_DAYS = env.int("WHOLESALE_PAYMENT_HOLD_DAYS", default=7)
+# Quotes from product pages (no client) are priced with this price group's prices; it is
+# made with no discount (the catalog's list prices and breaks) when first needed.
+WHOLESALE_WEB_PRICE_GROUP = env.str("WHOLESALE_WEB_PRICE_GROUP", default="Web inquiries")
 # Callbacks (Standard Webhooks): tests set this to reach a receiver on 127.0.0.1; nothing
 # else may deliver to loopback, private, link-local or metadata addresses.
 WHOLESALE_CALLBACKS_ALLOW_LOOPBACK = False

@@ -35,6 +35,7 @@ STAFF_REASONS: dict[str, str] = {
     "payment_mismatch": "payment does not match the order",
     "late_payment_sold_out": "paid after its hold expired, sold out: refunding",
     "extra_payment": "paid twice (or after a refund): refunding the extra payment",
+    "net30_started": "wholesale order on net 30 terms in production: send the invoice",
 }
 
 

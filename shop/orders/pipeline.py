@@ -19,7 +19,13 @@ from configurator.services import rendition_get_or_create
 from shop.outbox.services import outbox_enqueue
 
 from .models import Order, OrderEvent, OrderLine, Status
-from .services import MAIL_TASK, STAFF_ALERT_TASK, OrderError, order_start_production
+from .services import (
+    MAIL_TASK,
+    NET_30,
+    STAFF_ALERT_TASK,
+    OrderError,
+    order_start_production,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +60,9 @@ def _designed_line_ids(order_id: int) -> list[int]:
 def pipeline_start(*, order_id: int) -> bool:
     """Paid -> in production and, in the same transaction, queue the render of every
     designed line, the confirmation mail and the staff alert. False (nothing done) when
-    the order is not paid any more: it moved on already, or was refunded meanwhile."""
+    the order is not paid any more: it moved on already, or was refunded meanwhile. A
+    wholesale order on net terms takes the same path from pending payment (it is invoiced:
+    `services.order_place_wholesale` queues it at once)."""
     with transaction.atomic():
         try:
             started = order_start_production(order_id=order_id)
@@ -66,7 +74,9 @@ def pipeline_start(*, order_id: int) -> bool:
         for line_id in _designed_line_ids(order_id):
             outbox_enqueue(RENDER_TASK, line_id)
         outbox_enqueue(MAIL_TASK, order_id, "confirmation")
-        outbox_enqueue(STAFF_ALERT_TASK, order_id, "paid")
+        # A wholesale order on net terms starts unpaid: staff are told to invoice it.
+        net = Order.objects.filter(pk=order_id, payment_terms=NET_30, paid_at__isnull=True)
+        outbox_enqueue(STAFF_ALERT_TASK, order_id, "net30_started" if net.exists() else "paid")
     return True
 
 

@@ -80,6 +80,8 @@ MAIL_TASK = "shop.orders.tasks.order_mail"
 REFUND_TASK = "shop.payments.tasks.payment_refund"
 STAFF_ALERT_TASK = "shop.orders.tasks.order_staff_alert"
 
+NET_30 = "net30"
+
 
 class OrderError(ValueError):
     """A request the order rules refuse; `str(error)` says why, for the shopper or staff."""
@@ -87,6 +89,14 @@ class OrderError(ValueError):
 
 class IllegalTransition(OrderError):
     pass
+
+
+class AddressInvalid(OrderError):
+    """A shipping address refused; `errors` maps its fields to their messages."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]]):
+        super().__init__(message)
+        self.errors = errors
 
 
 def hold_minutes() -> int:
@@ -123,7 +133,7 @@ def order_transition(
 ) -> None:
     """Move a locked order to `to`, writing its event; an illegal move raises. Fields in
     `also`, changed by the caller, are saved in the same UPDATE."""
-    if to not in TRANSITIONS.get(order.status, ()):
+    if to not in TRANSITIONS.get(order.status, ()) and not _net_terms_start(order, to):
         raise IllegalTransition(
             f"Order {order.number} cannot go from {Status(order.status).label.lower()} "
             f"to {Status(to).label.lower()}."
@@ -143,6 +153,16 @@ def order_transition(
     # In the same transaction: receivers enqueue their work through the outbox (wholesale
     # sends order-status callbacks), so it happens exactly when the change commits.
     order_status_changed.send(sender=Order, order=order, from_status=before, to_status=to)
+
+
+def _net_terms_start(order: Order, to: str) -> bool:
+    """A wholesale order on net terms goes into production without waiting for payment
+    (it is invoiced): the one move out of "pending payment" that is not a payment's."""
+    return (
+        to == Status.IN_PRODUCTION
+        and order.status == Status.PENDING_PAYMENT
+        and order.payment_terms == NET_30
+    )
 
 
 def _stock_move(deltas: dict[int, int]) -> None:
@@ -312,6 +332,112 @@ def order_place(
     return order
 
 
+def wholesale_hold_days() -> int:
+    return int(getattr(settings, "WHOLESALE_PAYMENT_HOLD_DAYS", 7))
+
+
+def address_errors(address: dict) -> dict[str, list[str]]:
+    """The checkout's rules for a shipping address (`AddressForm`): field -> messages."""
+    from .forms import AddressForm
+
+    if not isinstance(address, dict):
+        return {"address": ["Give the shipping address."]}
+    form = AddressForm(data={f: address.get(f) or "" for f in SHIPPING_FIELDS})
+    return {} if form.is_valid() else {k: list(v) for k, v in form.errors.items()}
+
+
+def order_place_wholesale(*, quote, address: dict[str, str], actor=None) -> Order:
+    """The order of an accepted wholesale quote (`shop.wholesale`): its lines at the quoted
+    prices (each unit price is the line's total over its quantity), the quoted shipping,
+    the quote's payment terms, the stock held under row locks (OrderError, rolling back,
+    when it is short). Call inside the transaction that accepts the quote.
+
+    Prepaid: it waits for payment like a retail order, through the same payment page (its
+    link: `order_pay_url`), but holds the stock WHOLESALE_PAYMENT_HOLD_DAYS. Net 30: no
+    payment to wait for: it is invoiced (due in WHOLESALE_NET_DAYS), its stock held with no
+    expiry, and production starts at once (the pipeline, queued here)."""
+    errors = address_errors(address)
+    if errors:
+        raise AddressInvalid("The shipping address has errors.", errors)
+    address = {f: str(address.get(f) or "").strip() for f in SHIPPING_FIELDS}
+    if address["country"] != quote.ship_country:
+        raise AddressInvalid(
+            "The address is in another country than the quote's.",
+            {"country": [f"This quote's shipping was priced for {quote.ship_country}."]},
+        )
+    lines = list(
+        quote.lines.select_related(
+            "variant__product", "variant__phone_model", "variant__colour", "design"
+        ).order_by("position")
+    )
+    if not lines or any(line.line_total is None for line in lines) or quote.total is None:
+        raise OrderError(f"Quote {quote.number} has no prices to order at.")
+    if quote.total >= Decimal("100000000"):
+        raise OrderError("This order is too large to place at once: ask us to split it.")
+    now = timezone.now()
+    net = quote.payment_terms == NET_30
+    with transaction.atomic():
+        order = Order.objects.create(
+            email=quote.email,
+            is_wholesale=True,
+            payment_terms=quote.payment_terms,
+            reserved_until=None if net else now + timedelta(days=wholesale_hold_days()),
+            invoice_due=(
+                timezone.localdate(now)
+                + timedelta(days=int(getattr(settings, "WHOLESALE_NET_DAYS", 30)))
+                if net
+                else None
+            ),
+            shipping_region=shipping_region(quote.ship_country),
+            shipping_method="wholesale",
+            currency=quote.currency,
+            subtotal=quote.subtotal,
+            shipping=quote.shipping,
+            total=quote.total,
+            **{f"ship_{f}": address[f] for f in SHIPPING_FIELDS},
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    variant=line.variant,
+                    design=line.design,
+                    name=_line_name(line),
+                    sku=line.variant.sku,
+                    design_token=line.design.token if line.design_id else "",
+                    design_hash=line.design.content_hash if line.design_id else "",
+                    unit_price=(line.line_total / line.quantity).quantize(CENTS),
+                    quantity=line.quantity,
+                    line_total=line.line_total,
+                )
+                for line in lines
+            ]
+        )
+        _stock_move(_order_deltas(order, -1))  # raises (rolling all back) if stock is short
+        terms = (
+            f"net 30, invoice due {order.invoice_due:%Y-%m-%d}"
+            if net
+            else f"prepaid, stock held until {order.reserved_until:%Y-%m-%d}"
+        )
+        _event(
+            order,
+            "placed",
+            f"Placed from wholesale quote {quote.number} ({terms}).",
+            actor=actor,
+            to_status=order.status,
+            data={"quote": quote.number},
+        )
+        if net:
+            outbox_enqueue(PIPELINE_TASK, order.pk)
+    return order
+
+
+def order_pay_url(order: Order) -> str:
+    """The order's page on the shop's public address (SHOP_BASE_URL): the payment link of
+    an order waiting for payment (its Pay button opens the payment page)."""
+    return settings.SHOP_BASE_URL.rstrip("/") + order.get_absolute_url()
+
+
 def _line_name(line) -> str:
     variant = line.variant
     name = f"{variant.product.name} for {variant.phone_model}, {variant.colour}"
@@ -429,6 +555,17 @@ def payment_received(
             )
             outbox_enqueue(PIPELINE_TASK, order.pk)
             return "paid"
+        if (
+            order.payment_terms == NET_30
+            and amount == order.total
+            and currency == order.currency
+            and order.status not in (Status.CANCELLED, Status.REFUNDED)
+        ):
+            # The invoice of a net-terms order, paid after production started: kept.
+            if state_changed:
+                order.save(update_fields=["payment_state"])
+            _event(order, "invoice_paid", f"Invoice paid ({provider} {reference}).")
+            return "invoice paid"
         if state_changed:
             order.save(update_fields=["payment_state"])
         if amount != order.total or currency != order.currency:
@@ -571,11 +708,16 @@ def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> 
     # Not while a payment settles, nor once money came in (a payment of the wrong amount:
     # staff were alerted and decide).
     waiting = (PaymentState.PROCESSING, PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED)
-    due = Order.objects.filter(
-        status=Status.PENDING_PAYMENT,
-        stock=Stock.HELD,
-        reserved_until__lt=now,
-    ).exclude(payment_state__in=waiting)
+    # Orders on net terms wait for no payment: their stock is held until they are made.
+    due = (
+        Order.objects.filter(
+            status=Status.PENDING_PAYMENT,
+            stock=Stock.HELD,
+            reserved_until__lt=now,
+        )
+        .exclude(payment_state__in=waiting)
+        .exclude(payment_terms=NET_30)
+    )
     released = 0
     for pk in list(due.order_by("reserved_until").values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
@@ -596,9 +738,20 @@ def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> 
 
 
 def order_start_production(*, order_id: int) -> bool:
-    """Paid -> in production (the pipeline's first step); False if it already moved."""
+    """Paid -> in production (the pipeline's first step); False if it already moved. A
+    wholesale order on net terms starts from pending payment: its held stock is sold then
+    (made for the client, invoiced)."""
     with transaction.atomic():
         order = _locked(order_id)
+        if _net_terms_start(order, Status.IN_PRODUCTION) and order.stock == Stock.HELD:
+            order.stock = Stock.SOLD
+            order_transition(
+                order,
+                Status.IN_PRODUCTION,
+                message=f"Sent to production on net 30 terms (invoice due {order.invoice_due}).",
+                also=("stock",),
+            )
+            return True
         if order.status != Status.PAID:
             return False
         order_transition(order, Status.IN_PRODUCTION, message="Sent to production.")

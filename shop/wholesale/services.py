@@ -13,15 +13,43 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from shop.catalog.models import CaseProduct, PhoneModel
+from configurator.models import Design
+from configurator.owners import Owner
+from shop.catalog.models import CaseProduct, PhoneModel, Variant
+from shop.catalog.pricing import shop_currency
+from shop.orders import shipping as shipping_rules
+from shop.orders.countries import COUNTRY_NAMES
+from shop.outbox.services import outbox_enqueue
 from shop.ratelimit import rate_limit_hit
+from shop.validators import single_line
 
-from .models import ApiKey, Client, Inquiry, Quote, QuoteEvent, QuoteStatus
+from . import callbacks, pricing
+from .models import (
+    QUANTITY_MAX,
+    ApiKey,
+    Client,
+    Inquiry,
+    Quote,
+    QuoteEvent,
+    QuoteLine,
+    QuoteStatus,
+)
+from .selectors import (
+    client_terms,
+    quote_summary,
+    quote_units_in_production,
+    quotes_sent_expiring,
+    web_price_group,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +243,12 @@ def inquiry_submit(
     )
 
 
-# --- quotes (interface: implemented by the quotes work, used by the API and the web) -----
+# --- quotes: requests --------------------------------------------------------------------
+
+MAX_LINES = 100
+QUOTE_PRICE_TASK = "shop.wholesale.tasks.quote_price_job"
+QUOTE_MAIL_TASK = "shop.wholesale.tasks.quote_mail"
+QUOTE_REVIEW_TASK = "shop.wholesale.tasks.quote_review_notify"
 
 
 @dataclass(frozen=True)
@@ -236,6 +269,96 @@ class QuoteInvalid(QuoteError):
         self.errors = errors or {}
 
 
+class QuoteExpired(QuoteError):
+    """A quote accepted after its validity date (it is expired now)."""
+
+
+def _text_errors(value, *, max_length: int, one_line: bool) -> list[str]:
+    if not isinstance(value, str):
+        return ["Must be text."]
+    if len(value) > max_length:
+        return [f"At most {max_length} characters."]
+    if one_line:
+        try:
+            single_line(value)
+        except ValidationError as exc:
+            return list(exc.messages)
+    return []
+
+
+def _quote_lines(
+    lines: Sequence[LineIn], *, client: Client | None, errors: dict[str, list[str]]
+) -> list[tuple[Variant, Design | None, int]]:
+    """The requested lines resolved to variants and designs (two queries); every problem
+    goes into `errors` under "lines.<n>.<field>"."""
+    if not isinstance(lines, Sequence) or isinstance(lines, str) or not lines:
+        errors["lines"] = ["Request at least one line."]
+        return []
+    if len(lines) > MAX_LINES:
+        errors["lines"] = [f"A quote has at most {MAX_LINES} lines."]
+        return []
+    wanted: list[tuple[str, str, int | None]] = []
+    for n, line in enumerate(lines):
+        sku = getattr(line, "sku", None)
+        token = getattr(line, "design_token", "") or ""
+        quantity = getattr(line, "quantity", None)
+        if not isinstance(sku, str) or not sku.strip() or len(sku) > 64:
+            errors[f"lines.{n}.sku"] = ["Give the SKU of a case (at most 64 characters)."]
+            sku = ""
+        if not isinstance(token, str) or len(token) > 32:
+            errors[f"lines.{n}.design"] = ["Not a design token."]
+            token = ""
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= QUANTITY_MAX
+        ):
+            errors[f"lines.{n}.quantity"] = [f"A whole number from 1 to {QUANTITY_MAX}."]
+            quantity = None
+        wanted.append((sku.strip(), token, quantity))
+    variants = {
+        v.sku: v
+        for v in Variant.objects.select_related("product", "phone_model").filter(
+            sku__in={sku for sku, _, _ in wanted if sku}, is_active=True, product__is_active=True
+        )
+    }
+    tokens = {token for _, token, _ in wanted if token}
+    designs: dict[str, Design] = {}
+    if tokens and client is not None:
+        owner = Owner(visitor=client.design_owner_visitor)
+        designs = {d.token: d for d in Design.objects.owned_by(owner).filter(token__in=tokens)}
+    resolved = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, (sku, token, quantity) in enumerate(wanted):
+        variant = variants.get(sku) if sku else None
+        if sku and variant is None:
+            errors[f"lines.{n}.sku"] = ["No case with this SKU is for sale."]
+        design = None
+        if token:
+            if client is None:
+                errors[f"lines.{n}.design"] = [
+                    "Quotes for your own designs are for API clients: ask us for an account."
+                ]
+            elif (design := designs.get(token)) is None:
+                # Another client's design is "not found" too: nothing tells it exists.
+                errors[f"lines.{n}.design"] = ["No such design of yours."]
+            elif variant is not None and (
+                design.device != variant.phone_model.slug
+                or (design.product and design.product != variant.product.slug)
+            ):
+                errors[f"lines.{n}.design"] = [
+                    f"That design was made for another case or phone model than {sku}."
+                ]
+        if sku and (sku, token) in seen:
+            errors[f"lines.{n}.sku"] = [
+                f"The same case is in lines.{seen[(sku, token)]} already: add the quantities."
+            ]
+        seen.setdefault((sku, token), n)
+        if variant is not None and quantity is not None:
+            resolved.append((variant, design, quantity))
+    return resolved
+
+
 def quote_create(
     *,
     client: Client | None,
@@ -247,10 +370,80 @@ def quote_create(
     reference: str = "",
     note: str = "",
     inquiry: Inquiry | None = None,
+    actor=None,
 ) -> Quote:
     """The one way a quote is made, for API clients (`quote_request`) and for web inquiries
-    (no client: designs are refused, the contact is `email`). Raises QuoteInvalid."""
-    raise NotImplementedError
+    (no client: designs are refused, the contact is `email`). Raises QuoteInvalid, with
+    every problem found, and saves nothing then.
+
+    Minimum quantities and increments are *not* checked here: a request for 25 where the
+    minimum is 50 is still a request we answer. Pricing marks the line's problem and the
+    quote waits for staff, who either decline it or set that line's price themselves
+    (`unit_price_override`) and send it. Staff never change the quantities a client asked
+    for: a quote offers what was requested, or nothing.
+
+    The quote is answered in WHOLESALE_REPLY_HOURS (`reply_due`); the pricing job is queued
+    through the outbox in the same transaction."""
+    errors: dict[str, list[str]] = {}
+    if client is not None and not client.is_active:
+        raise QuoteInvalid("This wholesale account is suspended: it cannot request quotes.")
+    country = ship_country.strip().upper() if isinstance(ship_country, str) else ""
+    if country not in COUNTRY_NAMES:
+        errors["ship_country"] = ["Give the destination as an ISO 3166 country code, e.g. DE."]
+    for field, value, most, one_line in (
+        ("reference", reference, 80, True),
+        ("note", note, 2000, False),
+        ("contact_name", contact_name, 120, True),
+        ("company", company, 160, True),
+    ):
+        if problems := _text_errors(value, max_length=most, one_line=one_line):
+            errors[field] = problems
+    email = client.email if client is not None else email
+    try:
+        if not isinstance(email, str) or len(email) > 254:
+            raise ValidationError("Enter a valid email address.")
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter a valid email address."]
+    resolved = _quote_lines(lines, client=client, errors=errors)
+    if errors:
+        raise QuoteInvalid("The quote request has errors.", errors)
+    now = timezone.now()
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            client=client,
+            inquiry=inquiry,
+            contact_name=(client.contact_name if client else "") or contact_name,
+            company=client.company if client else company,
+            email=email,
+            reference=reference,
+            note=note,
+            ship_country=country,
+            payment_terms=client.payment_terms if client else Client.Terms.PREPAID,
+            currency=shop_currency(),
+            reply_due=now + timedelta(hours=int(getattr(settings, "WHOLESALE_REPLY_HOURS", 24))),
+        )
+        QuoteLine.objects.bulk_create(
+            [
+                QuoteLine(quote=quote, position=n + 1, variant=v, design=d, quantity=q)
+                for n, (v, d, q) in enumerate(resolved)
+            ]
+        )
+        units = sum(q for _, _, q in resolved)
+        who = client.company if client else f"{email} (product page)"
+        quote_event(
+            quote,
+            "requested",
+            f"Requested by {who}: {len(resolved)} line(s), {units} cases.",
+            actor=actor,
+            to_status=S.REQUESTED,
+        )
+        outbox_enqueue(QUOTE_PRICE_TASK, quote.pk)
+        if client is None:
+            # A visitor has no API to look at: tell them we have it. API clients have the
+            # answer to their request, and the "sent" mail follows shortly.
+            outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "received")
+    return quote
 
 
 def quote_request(
@@ -264,33 +457,324 @@ def quote_request(
     """A requested quote for `client` (raises QuoteInvalid): every SKU an active variant,
     every design the client's own, 1 to 100 lines; the pricing job is queued through the
     outbox in the same transaction."""
-    raise NotImplementedError
+    return quote_create(
+        client=client,
+        email=client.email,
+        lines=lines,
+        ship_country=ship_country,
+        reference=reference,
+        note=note,
+    )
+
+
+# --- quotes: pricing ---------------------------------------------------------------------
+
+
+def _shipping_table() -> pricing.ShippingTable:
+    rates = getattr(settings, "WHOLESALE_SHIPPING_RATES", {})
+    return pricing.ShippingTable(
+        rates={
+            region: pricing.RegionRate(
+                base=Decimal(str(rate["base"])), per_kg=Decimal(str(rate["per_kg"]))
+            )
+            for region, rate in rates.items()
+        },
+        volumetric_divisor=int(getattr(settings, "WHOLESALE_VOLUMETRIC_DIVISOR", 5000)),
+    )
+
+
+def _review_reasons(quote: Quote, lines: list[QuoteLine], priced: pricing.QuotePrice):
+    rules = {
+        "quantity_over": 1000,
+        "custom_design": True,
+        "discount_over": "0.40",
+        **getattr(settings, "WHOLESALE_REVIEW", {}),
+    }
+    reasons = []
+    if sum(line.quantity for line in lines) > int(rules["quantity_over"]):
+        reasons.append("large_quantity")
+    if rules["custom_design"] and any(line.design_id for line in lines):
+        reasons.append("custom_design")
+    deepest = Decimal(str(rules["discount_over"]))
+    if any(p.discount is not None and p.discount > deepest for p in priced.lines):
+        reasons.append("deep_discount")
+    if priced.problems:
+        reasons.append("quantity_rules")
+    return reasons
 
 
 def quote_price(*, quote_id: int) -> str:
     """The pricing job's work: price a requested quote with `pricing.price_quote`, store the
-    lines' prices, then send it, or hold it for staff review when flagged. Idempotent."""
-    raise NotImplementedError
+    lines' prices, then send it, or hold it for staff review when flagged. Idempotent: only
+    a requested quote is priced (a second run finds it priced and does nothing).
+
+    Flags (`review_reasons`): "large_quantity" (more cases than WHOLESALE_REVIEW's
+    quantity_over), "custom_design" (a line with a design), "deep_discount" (a line more
+    than discount_over below its list price), "quantity_rules" (a line off the minimum or
+    the increments: it has no price until staff set one)."""
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update(of=("self",)).filter(pk=quote_id).first()
+        if quote is None:
+            logger.warning("Pricing: no quote %s", quote_id)
+            return "no such quote"
+        if quote.status != S.REQUESTED:
+            return f"not priced: {quote.status}"
+        lines = list(quote.lines.select_related("variant__product", "design").order_by("position"))
+        group = quote.client.price_group if quote.client_id else web_price_group()
+        terms = client_terms(
+            client=quote.client, variants=[line.variant for line in lines], price_group=group
+        )
+        requests = [
+            pricing.LineRequest(
+                key=str(line.position),
+                terms=terms[line.variant_id],
+                quantity=line.quantity,
+                designed=line.design_id is not None,
+            )
+            for line in lines
+        ]
+        region = shipping_rules.shipping_region(
+            quote.ship_country, home=getattr(settings, "SHOP_COUNTRY", "US")
+        )
+        table = _shipping_table()
+        try:
+            priced = pricing.price_quote(
+                requests,
+                region=region,
+                shipping=table,
+                design_surcharge=Decimal(str(settings.WHOLESALE_DESIGN_SURCHARGE)),
+                lead_time=pricing.LeadTimeRules(**getattr(settings, "WHOLESALE_LEAD_TIME", {})),
+                queued_units=quote_units_in_production(),
+            )
+            if priced.problems:
+                # Staff may price the problem lines themselves: the shipping estimate is for
+                # every requested case, not only those priced.
+                weight = pricing.chargeable_weight_kg(
+                    requests, volumetric_divisor=table.volumetric_divisor
+                )
+                shipping = pricing.shipping_price(weight, region=region, table=table)
+            else:
+                weight, shipping = priced.weight_kg, priced.shipping
+        except pricing.PricingError as exc:
+            quote_transition(quote, S.PRICED, message=f"Not priced: {exc}")
+            quote.review_reasons = ["pricing_error"]
+            quote_transition(quote, S.IN_REVIEW, message=str(exc), also=("review_reasons",))
+            outbox_enqueue(QUOTE_REVIEW_TASK, quote.pk)
+            return "in review: pricing error"
+        for line, p in zip(lines, priced.lines, strict=True):
+            line.list_price = p.list_price
+            line.unit_price = p.unit_price
+            line.surcharge = p.surcharge
+            line.line_total = p.line_total
+            line.problem = p.problem[:200]
+        QuoteLine.objects.bulk_update(
+            lines, ["list_price", "unit_price", "surcharge", "line_total", "problem"]
+        )
+        quote.subtotal = priced.subtotal
+        quote.shipping = shipping
+        quote.total = pricing.cents(priced.subtotal + shipping)
+        quote.weight_kg = weight
+        quote.lead_time_days = priced.lead_time_days
+        quote.review_reasons = _review_reasons(quote, lines, priced)
+        quote_transition(
+            quote,
+            S.PRICED,
+            message=f"Priced: {quote.total} {quote.currency}, {quote.lead_time_days} days.",
+            also=("subtotal", "shipping", "total", "weight_kg", "lead_time_days", "review_reasons"),
+        )
+        if quote.review_reasons:
+            quote_transition(
+                quote,
+                S.IN_REVIEW,
+                message="Held for staff: " + ", ".join(quote.review_reasons) + ".",
+                data={"reasons": quote.review_reasons},
+            )
+            outbox_enqueue(QUOTE_REVIEW_TASK, quote.pk)
+            return "in review"
+        _send(quote, actor=None)
+        return "sent"
+
+
+def quote_reprice(*, quote_id: int, actor=None) -> Quote:
+    """Staff: price a quote in review again (after changing tiers, terms or settings): back
+    to requested, its prices and flags cleared, the pricing job queued."""
+    with transaction.atomic():
+        quote = _locked(quote_id)
+        quote.review_reasons = []
+        quote_transition(
+            quote,
+            S.REQUESTED,
+            message="Sent back for pricing.",
+            actor=actor,
+            also=("review_reasons",),
+        )
+        quote.lines.update(
+            list_price=None, unit_price=None, surcharge=None, line_total=None, problem=""
+        )
+        outbox_enqueue(QUOTE_PRICE_TASK, quote.pk)
+    return quote
+
+
+# --- quotes: sending ---------------------------------------------------------------------
+
+
+def _send(quote: Quote, *, actor, now: datetime | None = None) -> None:
+    """Send a locked priced or reviewed quote: staff's prices applied, totals recomputed,
+    valid for WHOLESALE_QUOTE_VALID_DAYS; the contact mailed and the client's callback
+    (quote.ready) queued, in the caller's transaction."""
+    if S.SENT not in TRANSITIONS.get(quote.status, ()):
+        quote_transition(quote, S.SENT)  # raises IllegalQuoteTransition, saying why
+    lines = list(quote.lines.select_related("variant").order_by("position"))
+    unpriced = [
+        line
+        for line in lines
+        if line.unit_price_override is None and (line.problem or line.unit_price is None)
+    ]
+    if unpriced:
+        raise QuoteError(
+            "Set a price for line "
+            + ", ".join(f"{line.position} ({line.problem or 'not priced'})" for line in unpriced)
+            + ", or decline the quote."
+        )
+    for line in lines:
+        each = line.unit_price_override
+        if each is None:
+            each = line.unit_price + (line.surcharge or Decimal("0"))
+        line.line_total = pricing.cents(each * line.quantity)
+    QuoteLine.objects.bulk_update(lines, ["line_total"])
+    shipping = quote.shipping_override or quote.shipping
+    if not shipping or shipping <= 0:
+        raise QuoteError("Set the shipping price: wholesale orders never ship free.")
+    now = now or timezone.now()
+    quote.subtotal = pricing.cents(sum((line.line_total for line in lines), Decimal("0")))
+    quote.shipping = pricing.cents(shipping)
+    quote.total = quote.subtotal + quote.shipping
+    quote.valid_until = now + timedelta(
+        days=int(getattr(settings, "WHOLESALE_QUOTE_VALID_DAYS", 14))
+    )
+    quote_transition(
+        quote,
+        S.SENT,
+        message=f"Sent: {quote.total} {quote.currency}, valid until {quote.valid_until:%Y-%m-%d}.",
+        actor=actor,
+        also=("subtotal", "shipping", "total", "valid_until"),
+        now=now,
+    )
+    outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "sent")
+    if quote.client_id:
+        callbacks.callback_emit(
+            client=quote.client, event_type="quote.ready", data=quote_summary(quote)
+        )
 
 
 def quote_send(*, quote_id: int, actor=None) -> Quote:
-    """Staff send a priced or reviewed quote: valid for WHOLESALE_QUOTE_VALID_DAYS, its PDF
-    made, the contact mailed and the client's callback queued (quote.ready)."""
-    raise NotImplementedError
+    """Staff send a priced or reviewed quote: valid for WHOLESALE_QUOTE_VALID_DAYS, the
+    contact mailed (its PDF with it) and the client's callback queued (quote.ready).
+    Staff's prices (`unit_price_override`, `shipping_override`) replace the computed ones; a
+    line with a quantity problem must have one. Raises QuoteError (nothing changed)."""
+    with transaction.atomic():
+        quote = _locked(quote_id)
+        _send(quote, actor=actor)
+    return quote
 
 
-def quote_accept(*, quote_id: int, address: dict[str, str], actor=None):
+# --- quotes: the client's answer ---------------------------------------------------------
+
+
+def quote_accept(*, quote_id: int, address: dict[str, str], actor=None, now=None):
     """Accept a sent, unexpired quote and make its order at the quoted prices (through
-    `shop.orders.services`): -> accepted -> ordered in one transaction. Returns the Order.
-    The caller has checked that the quote is the caller's (client or access key)."""
-    raise NotImplementedError
+    `shop.orders.services.order_place_wholesale`): -> accepted -> ordered in one
+    transaction. Returns the Order. The caller has checked that the quote is the caller's
+    (client or access key).
+
+    Raises QuoteExpired when it is past `valid_until` (the quote is expired then, for good),
+    QuoteInvalid for a bad address (errors under "address.<field>"), QuoteError when the
+    stock is short or the quote cannot be accepted; nothing else changes then."""
+    from shop.orders import services as orders
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        quote = _locked(quote_id)
+        expired = quote.status == S.SENT and quote.valid_until and quote.valid_until <= now
+        if expired:
+            quote_transition(
+                quote, S.EXPIRED, message="Expired: accepted after its validity date.", now=now
+            )
+        else:
+            quote_transition(quote, S.ACCEPTED, message="Accepted.", actor=actor, now=now)
+            try:
+                order = orders.order_place_wholesale(quote=quote, address=address, actor=actor)
+            except orders.AddressInvalid as exc:
+                raise QuoteInvalid(
+                    str(exc), {f"address.{k}": v for k, v in exc.errors.items()}
+                ) from None
+            except orders.OrderError as exc:
+                raise QuoteError(str(exc)) from None
+            quote.order = order
+            quote_transition(
+                quote,
+                S.ORDERED,
+                message=f"Order {order.number} placed.",
+                actor=actor,
+                also=("order",),
+                data={"order": order.number},
+            )
+            outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "ordered")
+    if expired:
+        raise QuoteExpired(
+            f"Quote {quote.number} expired on {quote.valid_until:%Y-%m-%d}: ask for a new one."
+        )
+    return order
 
 
 def quote_decline(*, quote_id: int, reason: str = "", actor=None) -> Quote:
-    raise NotImplementedError
+    """The client (actor None) or staff (actor a user) decline a quote not yet answered;
+    staff's decline is mailed to the contact. An illegal move raises."""
+    reason = " ".join(str(reason).split())[:300]
+    with transaction.atomic():
+        quote = _locked(quote_id)
+        by = "staff" if getattr(actor, "pk", None) else "the client"
+        quote_transition(
+            quote,
+            S.DECLINED,
+            message=f"Declined by {by}" + (f": {reason}" if reason else "."),
+            actor=actor,
+            data={"reason": reason, "by": by},
+        )
+        if by == "staff":
+            outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "declined")
+    return quote
 
 
-def quotes_expire(*, now: datetime | None = None) -> int:
-    """The periodic job: sent quotes past `valid_until` -> expired; warn (quote.expiring)
-    those within WHOLESALE_EXPIRY_WARNING_HOURS of it, once."""
-    raise NotImplementedError
+def quotes_expire(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The periodic job: sent quotes past `valid_until` -> expired; warn (callback
+    quote.expiring, mail "expiring") those within WHOLESALE_EXPIRY_WARNING_HOURS of it,
+    once (`expiry_warned_at`). Returns how many expired."""
+    now = now or timezone.now()
+    due = Quote.objects.filter(status=S.SENT, valid_until__lt=now).order_by("valid_until")
+    expired = 0
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            quote = _locked(pk)
+            if quote.status == S.SENT and quote.valid_until < now:
+                quote_transition(
+                    quote, S.EXPIRED, message="Expired: not accepted in time.", now=now
+                )
+                expired += 1
+    hours = int(getattr(settings, "WHOLESALE_EXPIRY_WARNING_HOURS", 48))
+    for pk in quotes_sent_expiring(now=now, warn_before=timedelta(hours=hours))[:limit]:
+        with transaction.atomic():
+            quote = _locked(pk)
+            if quote.status != S.SENT or quote.expiry_warned_at is not None:
+                continue
+            quote.expiry_warned_at = now
+            quote.save(update_fields=["expiry_warned_at"])
+            quote_event(
+                quote, "expiry_warning", f"Warned: valid until {quote.valid_until:%Y-%m-%d %H:%M}."
+            )
+            outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "expiring")
+            if quote.client_id:
+                callbacks.callback_emit(
+                    client=quote.client, event_type="quote.expiring", data=quote_summary(quote)
+                )
+    return expired
