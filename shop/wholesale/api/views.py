@@ -457,7 +457,13 @@ class QuoteAccept(QuoteView):
 
     def _accept(self, request, quote) -> Response:
         data = valid(s.QuoteAcceptSerializer, request.data)
-        order = services.quote_accept(quote_id=quote.pk, address=dict(data["shipping_address"]))
+        try:
+            order = services.quote_accept(quote_id=quote.pk, address=dict(data["shipping_address"]))
+        except services.QuoteInvalid as exc:  # its fields are "address.<field>"
+            exc.errors = {
+                "shipping_address" + k.removeprefix("address"): v for k, v in exc.errors.items()
+            }
+            raise
         order = queries.orders(client_of(request)).get(pk=order.pk)
         body = {
             "order": s.OrderSerializer(order).data,

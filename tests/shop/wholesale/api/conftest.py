@@ -1,25 +1,21 @@
-"""API fixtures: catalog rows, quotes and orders of a client made directly (as the quote
-services would leave them), and the quote services stood in for where another branch
-writes them."""
+"""API fixtures: quotes and orders of a client made directly, in the states the quote
+services leave them (so each API test can start from any state)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
-from configurator.models import Design
 from shop.orders.models import Order, OrderEvent, OrderLine
-from shop.wholesale import services
 from shop.wholesale.models import Quote, QuoteEvent, QuoteLine, QuoteStatus
 from tests.factories import VariantFactory
 
 
 def make_quote(client, *, status=QuoteStatus.REQUESTED, variant=None, quantity=100, design=None):
     """A quote of `client` with one line; priced and sent when `status` says so."""
-    variant = variant or VariantFactory()
+    variant = variant or VariantFactory(stock_on_hand=10_000)
     now = timezone.now()
     offered = status in (QuoteStatus.SENT, QuoteStatus.ACCEPTED, QuoteStatus.ORDERED)
     quote = Quote.objects.create(
@@ -96,85 +92,3 @@ def make_order(quote, **fields) -> Order:
     Quote.objects.filter(pk=quote.pk).update(order=order, status=QuoteStatus.ORDERED)
     quote.refresh_from_db()
     return order
-
-
-def _fake_quote_request(*, client, lines, ship_country, reference="", note=""):
-    errors = {}
-    variants = {}
-    for i, line in enumerate(lines):
-        from shop.catalog.models import Variant
-
-        variant = Variant.objects.filter(sku=line.sku, is_active=True).first()
-        if variant is None:
-            errors[f"lines.{i}.sku"] = ["No such variant."]
-        variants[i] = variant
-        if (
-            line.design_token
-            and not Design.objects.filter(
-                token=line.design_token, visitor=client.design_owner_visitor
-            ).exists()
-        ):
-            errors[f"lines.{i}.design"] = ["No such design of yours."]
-    if errors:
-        raise services.QuoteInvalid("The quote request has errors.", errors)
-    quote = Quote.objects.create(
-        client=client,
-        email=client.email,
-        ship_country=ship_country,
-        reference=reference,
-        note=note,
-        currency="USD",
-        reply_due=timezone.now() + timedelta(hours=24),
-    )
-    for i, line in enumerate(lines):
-        design = Design.objects.filter(token=line.design_token).first()
-        QuoteLine.objects.create(
-            quote=quote, position=i, variant=variants[i], design=design, quantity=line.quantity
-        )
-    services.quote_event(quote, "status", to_status=QuoteStatus.REQUESTED)
-    return quote
-
-
-def _fake_quote_accept(*, quote_id, address, actor=None):
-    quote = Quote.objects.get(pk=quote_id)
-    if quote.status != QuoteStatus.SENT:
-        raise services.QuoteError(f"Quote {quote.number} is not open for acceptance.")
-    return make_order(quote)
-
-
-def _fake_quote_decline(*, quote_id, reason="", actor=None):
-    quote = Quote.objects.get(pk=quote_id)
-    services.quote_transition(quote, QuoteStatus.DECLINED, message=reason)
-    return quote
-
-
-def _implemented(function) -> bool:
-    try:
-        function()
-    except NotImplementedError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@pytest.fixture
-def quote_services(monkeypatch):
-    """The quote services, stood in for while they are `NotImplementedError` on this
-    branch (the quotes work writes them); the real ones once they are merged."""
-    fakes = {
-        "quote_request": _fake_quote_request,
-        "quote_accept": _fake_quote_accept,
-        "quote_decline": _fake_quote_decline,
-    }
-    for name, fake in fakes.items():
-        if not _implemented(lambda name=name: getattr(services, name)(**_PROBE[name])):
-            monkeypatch.setattr(services, name, fake)
-    return services
-
-
-_PROBE = {
-    "quote_request": {"client": None, "lines": [], "ship_country": "US"},
-    "quote_accept": {"quote_id": 0, "address": {}},
-    "quote_decline": {"quote_id": 0},
-}

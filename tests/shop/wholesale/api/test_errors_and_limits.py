@@ -53,7 +53,7 @@ def test_a_crash_under_the_api_is_json_500(api, monkeypatch):
     assert "boom" not in body["error"]
 
 
-def test_validation_errors_name_the_fields(api, quote_services):
+def test_validation_errors_name_the_fields(api):
     """Nested validation errors come as paths: lines.1.quantity."""
     response = api.post(
         "/api/v1/quotes/",
@@ -64,7 +64,7 @@ def test_validation_errors_name_the_fields(api, quote_services):
     assert set(body["fields"]) == {"lines.1.quantity", "note"}
 
 
-def test_too_many_lines_are_refused(api, quote_services):
+def test_too_many_lines_are_refused(api):
     """A quote request holds at most 100 lines."""
     lines = [{"sku": "A", "quantity": 10}] * 101
     body = assert_error(api.post("/api/v1/quotes/", {"lines": lines}, format="json"), 400)
@@ -97,7 +97,7 @@ def test_a_body_over_the_bound_is_refused_before_it_is_read(api, settings):
     assert_error(response, 413, "payload_too_large")
 
 
-def test_a_body_within_the_bound_is_read(api, settings, quote_services):
+def test_a_body_within_the_bound_is_read(api, settings):
     """At or under the bound, the body is parsed and validated as usual."""
     settings.WHOLESALE_API_MAX_BODY = 1000
     response = api.post("/api/v1/quotes/", {"lines": []}, format="json")
@@ -154,7 +154,7 @@ def test_reads_are_throttled_per_key_with_retry_after(api, other_client):
         assert other_client[1].get("/api/v1/me/").status_code == 200
 
 
-def test_writes_have_their_own_stricter_rate(api, quote_services):
+def test_writes_have_their_own_stricter_rate(api):
     """Writes count against the write rate; reads go on when writes are throttled."""
     with override_settings(REST_FRAMEWORK=_rates("100/min", "2/min")):
         for _ in range(2):

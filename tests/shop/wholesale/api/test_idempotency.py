@@ -24,7 +24,7 @@ def post(api, body, key):
 
 
 @pytest.mark.django_db
-def test_the_same_key_and_body_replay_the_first_answer(api, quote_services):
+def test_the_same_key_and_body_replay_the_first_answer(api):
     """A retry makes no second quote and gets the same status and JSON, marked replayed."""
     body = request_body(VariantFactory().sku)
     first = post(api, body, "k-1")
@@ -36,7 +36,7 @@ def test_the_same_key_and_body_replay_the_first_answer(api, quote_services):
 
 
 @pytest.mark.django_db
-def test_the_same_key_with_another_body_or_path_is_422(api, wholesale_client, quote_services):
+def test_the_same_key_with_another_body_or_path_is_422(api, wholesale_client):
     sku = VariantFactory().sku
     assert post(api, request_body(sku), "k-2").status_code == 201
     response = post(api, request_body(sku, 200), "k-2")
@@ -50,7 +50,7 @@ def test_the_same_key_with_another_body_or_path_is_422(api, wholesale_client, qu
 
 
 @pytest.mark.django_db
-def test_the_same_json_in_another_spelling_is_the_same_body(api, quote_services):
+def test_the_same_json_in_another_spelling_is_the_same_body(api):
     sku = VariantFactory().sku
     raw_a = f'{{"lines":[{{"sku":"{sku}","quantity":100}}]}}'
     raw_b = f'{{ "lines" : [ {{ "quantity" : 100, "sku" : "{sku}" }} ] }}'
@@ -64,7 +64,7 @@ def test_the_same_json_in_another_spelling_is_the_same_body(api, quote_services)
 
 
 @pytest.mark.django_db
-def test_keys_are_per_client(api, other_client, quote_services):
+def test_keys_are_per_client(api, other_client):
     """Two clients may use the same key: each gets its own quote."""
     sku = VariantFactory().sku
     mine, theirs = (
@@ -78,7 +78,7 @@ def test_keys_are_per_client(api, other_client, quote_services):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", "ünïcode"])
-def test_a_bad_key_is_400(api, quote_services, key):
+def test_a_bad_key_is_400(api, key):
     sku = VariantFactory().sku
     response = api.post(
         "/api/v1/quotes/",
@@ -92,14 +92,14 @@ def test_a_bad_key_is_400(api, quote_services, key):
 
 
 @pytest.mark.django_db
-def test_a_refused_request_frees_its_key(api, quote_services):
+def test_a_refused_request_frees_its_key(api):
     """A request that fails keeps nothing: the key may be used again, with a fixed body."""
     assert post(api, request_body("NOPE"), "k-4").status_code == 400
     assert post(api, request_body(VariantFactory().sku), "k-4").status_code == 201
 
 
 @pytest.mark.django_db
-def test_acceptance_is_idempotent(api, wholesale_client, quote_services):
+def test_acceptance_is_idempotent(api, wholesale_client):
     """A retried acceptance answers the same order, and makes no second one."""
     quote = make_quote(wholesale_client, status=QuoteStatus.SENT)
     url = f"/api/v1/quotes/{quote.number}/accept/"
@@ -111,7 +111,7 @@ def test_acceptance_is_idempotent(api, wholesale_client, quote_services):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_concurrent_duplicate_is_409(api, quote_services, monkeypatch):
+def test_a_concurrent_duplicate_is_409(api, monkeypatch):
     """While the first request is still working, the same key answers 409 at once; after,
     the first answer is replayed."""
     sku = VariantFactory().sku

@@ -64,9 +64,7 @@ def theirs(other_client):
 @pytest.mark.parametrize(
     "method, route, name", ENDPOINTS, ids=[f"{m} {r}" for m, r, _ in ENDPOINTS]
 )
-def test_another_clients_things_are_404(
-    api, other_client, theirs, quote_services, method, route, name
-):
+def test_another_clients_things_are_404(api, other_client, theirs, method, route, name):
     """With the other client's id in the path, every method answers 404, and changes
     nothing; the other client itself reaches it."""
     values = {"id": theirs["id"], "token": theirs["token"]}

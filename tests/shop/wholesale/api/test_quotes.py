@@ -25,7 +25,7 @@ def no_dns(monkeypatch):
     monkeypatch.setattr(callbacks, "_resolve", lambda host, port: (PUBLIC_IP,))
 
 
-def test_a_quote_request_is_stored_as_requested(api, wholesale_client, quote_services):
+def test_a_quote_request_is_stored_as_requested(api, wholesale_client):
     """POST /quotes/ answers 201 with the requested quote and its lines, no prices yet."""
     variant = VariantFactory()
     response = api.post(
@@ -44,7 +44,7 @@ def test_a_quote_request_is_stored_as_requested(api, wholesale_client, quote_ser
         assert body["total"] is None and body["lines"][0]["unit_price"] is None
 
 
-def test_the_services_refusal_names_the_lines(api, quote_services):
+def test_the_services_refusal_names_the_lines(api):
     """An unknown SKU is a 400 whose fields point at the line."""
     response = api.post(
         "/api/v1/quotes/", {"lines": [{"sku": "NOPE", "quantity": 100}]}, format="json"
@@ -89,7 +89,7 @@ def test_quotes_list_filters_by_status(api, wholesale_client):
 
 
 @pytest.mark.parametrize("terms", [Client.Terms.PREPAID, Client.Terms.NET_30])
-def test_accepting_a_sent_quote_makes_the_order(api, wholesale_client, quote_services, terms):
+def test_accepting_a_sent_quote_makes_the_order(api, wholesale_client, terms):
     """Acceptance answers 201 with the order and how to pay it: the order's page when
     prepaid, the invoice's due date on net terms."""
     Client.objects.filter(pk=wholesale_client.pk).update(payment_terms=terms)
@@ -113,7 +113,7 @@ def test_accepting_a_sent_quote_makes_the_order(api, wholesale_client, quote_ser
     assert order["status"] == quote.order.status and order["lines"][0]["quantity"] == 100
 
 
-def test_accepting_an_unsent_quote_is_409(api, wholesale_client, quote_services):
+def test_accepting_an_unsent_quote_is_409(api, wholesale_client):
     quote = make_quote(wholesale_client)
     response = api.post(
         f"/api/v1/quotes/{quote.number}/accept/", {"shipping_address": ADDRESS}, format="json"
@@ -122,7 +122,7 @@ def test_accepting_an_unsent_quote_is_409(api, wholesale_client, quote_services)
     assert response.json()["code"] == "quote_state"
 
 
-def test_an_address_is_validated(api, wholesale_client, quote_services):
+def test_an_address_is_validated(api, wholesale_client):
     quote = make_quote(wholesale_client, status=QuoteStatus.SENT)
     address = {**ADDRESS, "country": "usa", "city": "a\nb"}
     response = api.post(
@@ -132,7 +132,7 @@ def test_an_address_is_validated(api, wholesale_client, quote_services):
     assert "shipping_address.country" in response.json()["fields"]
 
 
-def test_declining_a_sent_quote(api, wholesale_client, quote_services):
+def test_declining_a_sent_quote(api, wholesale_client):
     quote = make_quote(wholesale_client, status=QuoteStatus.SENT)
     response = api.post(f"/api/v1/quotes/{quote.number}/decline/", {}, format="json")
     assert response.status_code == 200, response.content
