@@ -34,6 +34,9 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     # Wholesale inquiries: each one stores a row and mails staff.
     "inquiry-address": "5/h",
     "inquiry-email": "3/h",
+    # Accepting or declining a quote on its public page, per client address: an accepted
+    # quote makes an order.
+    "quote-decide": "20/h",
     # Cart changes (add, quantity, remove) per client address: each writes rows.
     "cart-change": "120/h",
     # Placing an order per client address: each holds stock and starts a payment.

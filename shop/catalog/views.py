@@ -409,6 +409,7 @@ def _product_body(
     fields_context = {
         "phone_models": selection.phone_models,
         "phone_model": selection.variant.phone_model if selection.variant else None,
+        "variant": selection.variant,
     }
     return ProductBody(
         product_id=product.pk,

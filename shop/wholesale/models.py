@@ -44,6 +44,14 @@ class Inquiry(models.Model):
     phone_model = models.ForeignKey(
         "catalog.PhoneModel", on_delete=models.SET_NULL, null=True, blank=True
     )
+    # The variant (phone model and colour) the shopper had picked, and where the cases go:
+    # what the inquiry's quote is made for.
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ship_country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 country code of the destination."
+    )
     name = models.CharField(max_length=120, validators=[single_line])
     company = models.CharField(max_length=160, validators=[single_line])
     email = models.EmailField()
@@ -361,6 +369,21 @@ class QuoteEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote_id}: {self.kind} {self.to_status}".strip()
+
+
+class QuoteMail(models.Model):
+    """A mail sent about a quote, at most once per (quote, kind): the sender locks this row
+    while sending and marks it sent in the same transaction (like `orders.OrderMail`)."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(max_length=20)  # received, sent, expiring, declined, ordered
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["quote", "kind"], name="quote_mail_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mail for {self.quote}"
 
 
 # --- callbacks ---------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def api_key_revoke(*, key_id: int) -> bool:
 def api_key_check(*, key: str) -> ApiKey | None:
     """The live key row for `key` (with its client), or None: unknown, revoked, malformed,
     or its client suspended. Marks it used at most once a minute."""
-    parts = key.split("_")
+    parts = key.split("_", 2)  # the secret (token_urlsafe) may hold "_" itself
     if len(parts) != 3 or parts[0] != KEY_PREFIX or len(key) > 100:
         return None
     row = (
