@@ -8,6 +8,7 @@ admin.site.site_title = "caseforge staff"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("shop.wholesale.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -26,6 +27,17 @@ urlpatterns = [
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
 ]
+
+
+def handler500(request):
+    """JSON for the API (its one error shape), Django's page for the rest."""
+    from django.views.defaults import server_error
+
+    from shop.wholesale.api.errors import is_api
+    from shop.wholesale.api.errors import server_error as api_server_error
+
+    return api_server_error(request) if is_api(request) else server_error(request)
+
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,14 +1,71 @@
-"""Signed callbacks to wholesale clients (interface; implemented by the callbacks work).
+"""Signed callbacks to wholesale clients (Standard Webhooks).
 
 Events: `quote.ready` (a quote was sent), `quote.expiring` (a sent quote nears its end),
 `order.status` (a wholesale order changed status). Each is a `CallbackDelivery` made in the
 transaction of the change and delivered by a task through the outbox, signed per Standard
 Webhooks with the client's `callback_secret`; retried with backoff, every attempt recorded.
+
+Where callbacks may go (`callback_url_check`): HTTPS URLs whose host resolves only to
+public addresses. Loopback, private, link-local, multicast, reserved, unspecified, shared
+(100.64/10) and cloud metadata addresses are refused, IPv4-mapped, NAT64 and 6to4 IPv6
+forms of them too, at registration and again before every attempt. Delivery connects to
+the very address that was checked (the URL's host goes in the Host header and the TLS SNI,
+and the certificate is verified against it), so a name that resolves differently between
+the check and the connection (DNS rebinding) cannot steer a callback inside.
+
+`WHOLESALE_CALLBACKS_ALLOW_LOOPBACK` (tests only) lets callbacks reach loopback addresses,
+and plain http:// to loopback, so tests can run a receiver on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-from .models import CallbackDelivery, Client
+import base64
+import ipaddress
+import json
+import logging
+import random
+import re
+import secrets
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from shop.outbox.services import outbox_enqueue
+
+from .models import CallbackAttempt, CallbackDelivery, Client, Quote
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "shop.wholesale.callback_tasks.callback_deliver"
+URL_MAX_LENGTH = 500
+# After the n-th failed attempt the next waits RETRY_BASE x RETRY_FACTOR^(n-1) seconds, at
+# most RETRY_MAX, give or take RETRY_JITTER: 10 s, 40 s, 2.7 min, 11 min, 43 min, 2.8 h, 6 h.
+RETRY_BASE = 10
+RETRY_FACTOR = 4
+RETRY_MAX = 6 * 3600
+RETRY_JITTER = 0.2
+RESPONSE_READ_MAX = 4096  # bytes of a receiver's answer read (and dropped) at most
+USER_AGENT = "caseforge-callbacks/1"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: reaches the IPv4 in its low bits
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
 
 class CallbackUrlRefused(ValueError):
@@ -16,18 +73,423 @@ class CallbackUrlRefused(ValueError):
     metadata address; `str(error)` says which."""
 
 
+@dataclass(frozen=True)
+class CallbackTarget:
+    """A checked callback URL: where to connect (`address`, checked) and what to ask for."""
+
+    url: str  # normalised
+    scheme: str
+    host: str  # lower-case ASCII name (IDNA) or IP literal, no brackets
+    port: int
+    path: str  # path and query, at least "/"
+    address: IPAddress  # the address to connect to: one of the checked ones
+    addresses: tuple[IPAddress, ...]
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+    @property
+    def connect_url(self) -> str:
+        """The URL with the checked address in place of the host name."""
+        ip = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return f"{self.scheme}://{ip}:{self.port}{self.path}"
+
+
+def _loopback_allowed() -> bool:
+    return bool(getattr(settings, "WHOLESALE_CALLBACKS_ALLOW_LOOPBACK", False))
+
+
+def _embedded(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4), else itself."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip in NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+    return ip
+
+
+def address_refusal(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
+    """Why callbacks may not go to `ip` ("a private address", ...), or None when they may."""
+    ip = _embedded(ip)
+    if ip in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    if ip.is_unspecified:
+        return "the unspecified address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.version == 4 and ip in SHARED:
+        return "a shared (carrier-grade NAT) address"
+    if ip.is_private:
+        return "a private address"
+    if ip.is_reserved:
+        return "a reserved address"
+    if not ip.is_global:
+        return "not a public address"
+    return None
+
+
+def _host(raw: str) -> tuple[str, IPAddress | None]:
+    """The URL's host as lower-case ASCII, and its address when it is an IP literal."""
+    try:
+        ip = ipaddress.ip_address(raw.split("%", 1)[0] if ":" in raw else raw)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if "%" in raw:
+            raise CallbackUrlRefused("The callback URL's host has a zone id: give a public host.")
+        return str(ip), ip
+    try:
+        name = raw.encode("idna").decode("ascii").lower().rstrip(".")
+    except UnicodeError:
+        raise CallbackUrlRefused("The callback URL's host is not a valid host name.") from None
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise CallbackUrlRefused("The callback URL's host is not a valid host name.")
+    if _NUMERIC_LABEL.match(labels[-1]):  # 127.1, 0x7f.1, 2130706433: IPv4 in disguise
+        raise CallbackUrlRefused("The callback URL's host is an IP address in a non-standard form.")
+    return name, None
+
+
+def _resolve(host: str, port: int) -> tuple[IPAddress, ...]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise CallbackUrlRefused(f"The callback URL's host {host} does not resolve.") from exc
+    addresses: list[IPAddress] = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        if family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        try:
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        except ValueError:
+            continue
+        if ip not in addresses:
+            addresses.append(ip)
+    if not addresses:
+        raise CallbackUrlRefused(f"The callback URL's host {host} does not resolve.")
+    return tuple(addresses)
+
+
+def callback_target(url: str) -> CallbackTarget:
+    """Check `url` (see `callback_url_check`) and say where to connect: the host is resolved
+    once here, and every address it resolves to must pass."""
+    if not isinstance(url, str):
+        raise CallbackUrlRefused("The callback URL must be text.")
+    url = url.strip()
+    if not url:
+        raise CallbackUrlRefused("Give a callback URL.")
+    if len(url) > URL_MAX_LENGTH:
+        raise CallbackUrlRefused(f"The callback URL is longer than {URL_MAX_LENGTH} characters.")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise CallbackUrlRefused("The callback URL has spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        raw_host = parts.hostname
+    except ValueError:
+        raise CallbackUrlRefused("The callback URL is not a valid URL.") from None
+    scheme = parts.scheme.lower()
+    allow_loopback = _loopback_allowed()
+    if scheme != "https" and not (scheme == "http" and allow_loopback):
+        raise CallbackUrlRefused("The callback URL must be an https:// URL.")
+    if "@" in parts.netloc:
+        raise CallbackUrlRefused("The callback URL must not hold a user name or password.")
+    if not raw_host:
+        raise CallbackUrlRefused("The callback URL has no host.")
+    if port == 0:
+        raise CallbackUrlRefused("The callback URL's port must be 1 to 65535.")
+    host, literal = _host(raw_host)
+    port = port or (443 if scheme == "https" else 80)
+    addresses = (literal,) if literal is not None else _resolve(host, port)
+    for ip in addresses:
+        reason = address_refusal(ip, allow_loopback=allow_loopback)
+        if reason:
+            shown = raw_host if literal is not None else f"{host} resolves to {ip}, which"
+            raise CallbackUrlRefused(f"The callback URL's host {shown} is {reason}.")
+    if scheme != "https" and not all(_embedded(ip).is_loopback for ip in addresses):
+        raise CallbackUrlRefused("The callback URL must be https:// (http:// to loopback only).")
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    shown_host = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    netloc = shown_host if port == default else f"{shown_host}:{port}"
+    normalised = urlunsplit((scheme, netloc, path, query, ""))
+    if len(normalised) > URL_MAX_LENGTH:
+        raise CallbackUrlRefused(f"The callback URL is longer than {URL_MAX_LENGTH} characters.")
+    return CallbackTarget(
+        url=normalised,
+        scheme=scheme,
+        host=host,
+        port=port,
+        path=path + (f"?{query}" if query else ""),
+        address=addresses[0],
+        addresses=addresses,
+    )
+
+
 def callback_url_check(url: str) -> str:
-    """`url`, normalised, when callbacks may go there; raises CallbackUrlRefused."""
-    raise NotImplementedError
+    """`url`, normalised, when callbacks may go there; raises CallbackUrlRefused.
+
+    Only https:// (plain http:// to loopback when loopback is allowed), no user name or
+    password, at most 500 characters, a host name or IP literal and an optional port. A
+    name is resolved (every address) and refused when any address is loopback, private,
+    link-local, multicast, reserved, unspecified, shared (100.64/10) or a cloud metadata
+    address, or when it does not resolve. The fragment is dropped."""
+    return callback_target(url).url
+
+
+def secret_new() -> str:
+    """A Standard Webhooks signing secret: "whsec_" + base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
 def callback_url_set(*, client: Client, url: str) -> Client:
     """Register (or clear, with "") the client's callback URL after `callback_url_check`;
     makes the client's signing secret on first use."""
-    raise NotImplementedError
+    url = (url or "").strip() if isinstance(url, str) else url
+    normalised = callback_url_check(url) if url else ""  # resolves: outside the transaction
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        locked.callback_url = normalised
+        fields = ["callback_url"]
+        if normalised and not locked.callback_secret:
+            locked.callback_secret = secret_new()
+            fields.append("callback_secret")
+        locked.save(update_fields=fields)
+    client.callback_url, client.callback_secret = locked.callback_url, locked.callback_secret
+    return client
+
+
+def _plain(data: dict) -> dict:
+    """`data` as plain JSON values: decimals and dates become strings, as they are sent."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def callback_emit(*, client: Client, event_type: str, data: dict) -> CallbackDelivery | None:
     """Queue `event_type` for the client's callback URL (None when it has none); call inside
-    the transaction of the change."""
-    raise NotImplementedError
+    the transaction of the change: the delivery task runs when it commits."""
+    if not client.callback_url:
+        return None
+    if not client.callback_secret:  # a URL set around callback_url_set (e.g. by hand)
+        client.callback_secret = secret_new()
+        Client.objects.filter(pk=client.pk, callback_secret="").update(
+            callback_secret=client.callback_secret
+        )
+        client.refresh_from_db(fields=["callback_secret"])
+    now = timezone.now()
+    delivery = CallbackDelivery.objects.create(
+        client=client,
+        msg_id="msg_" + secrets.token_urlsafe(24),
+        event_type=event_type,
+        payload={"type": event_type, "timestamp": now.isoformat(), "data": _plain(data)},
+        url=client.callback_url,
+        next_attempt_at=now,
+    )
+    outbox_enqueue(DELIVER_TASK, delivery.pk)
+    return delivery
+
+
+def order_status_emit(*, order, from_status: str, to_status: str) -> CallbackDelivery | None:
+    """`order.status` for a wholesale order that came from a client's quote, else None."""
+    if not order.is_wholesale:
+        return None
+    quote = Quote.objects.filter(order=order).select_related("client").first()
+    if quote is None or quote.client is None:
+        return None
+    return callback_emit(
+        client=quote.client,
+        event_type="order.status",
+        data={
+            "order": order.number,
+            "quote": quote.number,
+            "from": str(from_status),
+            "to": str(to_status),
+            "tracking_number": order.tracking_number or None,
+            "at": timezone.now().isoformat(),
+        },
+    )
+
+
+def on_order_status_changed(sender, *, order, from_status, to_status, **kwargs) -> None:
+    """Receiver of `shop.orders.services.order_status_changed`, sent inside the order's
+    transaction: it never raises (that would roll the order's change back). Its writes are
+    in a savepoint, so a failure undoes only them."""
+    try:
+        with transaction.atomic():
+            order_status_emit(order=order, from_status=from_status, to_status=to_status)
+    except Exception:
+        logger.exception("Callbacks: no order.status event for order %s", order.pk)
+
+
+# --- delivery ----------------------------------------------------------------------------
+
+
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "WHOLESALE_CALLBACK_MAX_ATTEMPTS", 8)))
+
+
+def retry_delay(failed: int) -> float:
+    """Seconds to wait after `failed` failed attempts (1, 2, ...) before the next one."""
+    base = min(RETRY_MAX, RETRY_BASE * RETRY_FACTOR ** max(0, min(failed - 1, 20)))
+    return base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)
+
+
+@dataclass
+class _Outcome:
+    status_code: int | None = None
+    error: str = ""
+    final: bool = False  # no use trying again (refused target, no URL any more)
+    duration_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def signed_request(delivery: CallbackDelivery, *, secret: str) -> tuple[bytes, dict[str, str]]:
+    """The body and Standard Webhooks headers of one attempt: signed now, with the
+    attempt's own timestamp (receivers refuse old ones)."""
+    body = json.dumps(delivery.payload, separators=(",", ":"))
+    at = timezone.now()
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": delivery.msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(delivery.msg_id, at, body),
+    }
+    return body.encode("utf-8"), headers
+
+
+def _post(target: CallbackTarget, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the checked address (never a fresh lookup), redirects not followed, at most
+    RESPONSE_READ_MAX bytes of the answer read; the answer's status code."""
+    timeout = float(getattr(settings, "WHOLESALE_CALLBACK_TIMEOUT", 10))
+    # The certificate is verified against the URL's host (the SNI), not the address.
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    ca_file = getattr(settings, "WHOLESALE_CALLBACK_CA_FILE", None)  # tests: their own CA
+    verify = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+    with (
+        httpx.Client(
+            timeout=timeout, follow_redirects=False, trust_env=False, verify=verify
+        ) as http,
+        http.stream(
+            "POST",
+            target.connect_url,
+            content=body,
+            headers={**headers, "host": target.host_header},
+            extensions=extensions,
+        ) as response,
+    ):
+        read = 0
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read >= RESPONSE_READ_MAX:
+                break
+        return response.status_code
+
+
+def _attempt(delivery: CallbackDelivery) -> _Outcome:
+    client = delivery.client
+    if not client.callback_url:
+        return _Outcome(error="The client removed its callback URL.", final=True)
+    started = time.monotonic()
+    outcome = _Outcome()
+    try:
+        target = callback_target(delivery.url)  # again: DNS may say otherwise now
+        body, headers = signed_request(delivery, secret=client.callback_secret)
+        outcome.status_code = _post(target, body, headers)
+        if not outcome.ok:
+            outcome.error = f"HTTP {outcome.status_code}"
+    except CallbackUrlRefused as exc:
+        outcome.error, outcome.final = f"Refused: {exc}", True
+    except httpx.TimeoutException as exc:
+        outcome.error = f"Timed out ({type(exc).__name__})"
+    except httpx.HTTPError as exc:
+        outcome.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    outcome.duration_ms = int((time.monotonic() - started) * 1000)
+    return outcome
+
+
+def callback_delivery_attempt(*, delivery_id: int) -> str | None:
+    """Make one attempt at a pending delivery that is due, and record it; returns the
+    delivery's status after it, or None when there was nothing to do (delivered or given up
+    already, not due yet, or another worker holds it: a repeated task sends nothing more).
+
+    The row stays locked during the attempt (at most a few timeouts). A 2xx answer delivers;
+    anything else (another status, a timeout, a refused connection) is retried with backoff
+    up to WHOLESALE_CALLBACK_MAX_ATTEMPTS; a target refused at delivery time fails it for
+    good."""
+    with transaction.atomic():
+        delivery = (
+            CallbackDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("client")
+            .filter(pk=delivery_id, status=CallbackDelivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return None
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
+            return None
+        outcome = _attempt(delivery)
+        CallbackAttempt.objects.create(
+            delivery=delivery,
+            status_code=outcome.status_code,
+            error=outcome.error[:300],
+            duration_ms=outcome.duration_ms,
+        )
+        now = timezone.now()
+        delivery.attempts += 1
+        delivery.next_attempt_at = None
+        if outcome.ok:
+            delivery.status = CallbackDelivery.Status.DELIVERED
+            delivery.delivered_at = now
+        elif outcome.final or delivery.attempts >= max_attempts():
+            delivery.status = CallbackDelivery.Status.FAILED
+            logger.warning("Callback %s given up: %s", delivery, outcome.error)
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
+        delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at"])
+        return delivery.status
+
+
+def callbacks_due(*, limit: int = 500) -> list[int]:
+    """Pending deliveries whose next attempt is due, the longest waiting first."""
+    return list(
+        CallbackDelivery.objects.filter(
+            status=CallbackDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def callback_retry_now(*, delivery_ids) -> int:
+    """Staff: try these pending or given-up deliveries again at once (one more attempt for
+    one given up). Returns how many were queued."""
+    with transaction.atomic():
+        ids = list(
+            CallbackDelivery.objects.select_for_update()
+            .filter(
+                pk__in=list(delivery_ids),
+                status__in=[CallbackDelivery.Status.PENDING, CallbackDelivery.Status.FAILED],
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        CallbackDelivery.objects.filter(pk__in=ids).update(
+            status=CallbackDelivery.Status.PENDING, next_attempt_at=timezone.now()
+        )
+        for pk in ids:
+            outbox_enqueue(DELIVER_TASK, pk)
+    return len(ids)

@@ -7,6 +7,12 @@ Rules:
   `min_quantity` the line reaches. The first tier starts at 1 (the list price, or the
   group's own first break). A tier priced above a lower one never applies: the unit price
   is the lowest price among the tiers reached, so it never rises with quantity.
+- **Break protection.** Just below a break the tier price alone would make more cases cost
+  less (49 at 20.00 = 980.00, 50 at 9.50 = 475.00). A line never costs more than any larger
+  quantity would: its amount is the least of its own (tier price × quantity) and every
+  higher break's (break price × break quantity), so a line's total never falls as its
+  quantity grows. Its unit price is then that amount over the quantity, rounded half-up to
+  the cent, for display and the order's line; the line's total is the exact amount.
 - **Group discount.** Where the price group has no tiers of its own, the catalog's tiers less
   `discount_percent`, each rounded to the cent (see Rounding).
 - **Quantities.** At least the minimum order quantity, then in steps of the increment
@@ -24,7 +30,8 @@ Rules:
 Rounding: every amount is a `Decimal` with exactly two places. A discounted unit price is
 rounded half-up to the cent once, then multiplied by whole quantities (exact); shipping is
 rounded half-up to the cent; totals are sums of rounded amounts, so they add up to the cent
-on the quote, its PDF and the order.
+on the quote, its PDF and the order. The one amount that is divided is a break-protected
+line's unit price (amount / quantity, half-up to the cent): shown, never summed.
 """
 
 from __future__ import annotations
@@ -92,7 +99,9 @@ class LeadTimeRules:
 class PricedLine:
     key: str
     quantity: int
-    unit_price: Decimal | None  # the tier's price, before the design surcharge
+    # The price of one case before the design surcharge: the tier's, or the line's amount
+    # over its quantity when a higher break caps it (see Break protection).
+    unit_price: Decimal | None
     surcharge: Decimal  # per unit
     line_total: Decimal | None
     list_price: Decimal | None
@@ -157,6 +166,16 @@ def tier_unit_price(tiers: Sequence[Tier], quantity: int) -> Decimal:
     return cents(min(reached))
 
 
+def tier_amount(tiers: Sequence[Tier], quantity: int) -> Decimal:
+    """What `quantity` cases cost before surcharges: the tier price × quantity, or less
+    when a higher break costs less in all (break protection: never falls with quantity)."""
+    amount = tier_unit_price(tiers, quantity) * quantity
+    for tier in tiers:
+        if tier.min_quantity > quantity:
+            amount = min(amount, tier_unit_price(tiers, tier.min_quantity) * tier.min_quantity)
+    return cents(amount)
+
+
 def quantity_problem(terms: ItemTerms, quantity: int) -> str:
     """Why `quantity` cannot be ordered ("" when it can)."""
     if quantity < 1:
@@ -186,11 +205,12 @@ def price_line(line: LineRequest, *, design_surcharge: Decimal) -> PricedLine:
     problem = quantity_problem(terms, line.quantity)
     if problem:
         return PricedLine(line.key, line.quantity, None, surcharge, None, list_price, None, problem)
-    unit = tier_unit_price(terms.tiers, line.quantity)
+    amount = tier_amount(terms.tiers, line.quantity)
+    unit = cents(amount / line.quantity)
     discount = None
     if list_price:
         discount = ((list_price - unit) / list_price).quantize(Decimal("0.0001"))
-    total = (unit + surcharge) * line.quantity
+    total = amount + surcharge * line.quantity
     return PricedLine(line.key, line.quantity, unit, surcharge, total, list_price, discount)
 
 

@@ -106,7 +106,7 @@ def api_key_revoke(*, key_id: int) -> bool:
 def api_key_check(*, key: str) -> ApiKey | None:
     """The live key row for `key` (with its client), or None: unknown, revoked, malformed,
     or its client suspended. Marks it used at most once a minute."""
-    parts = key.split("_")
+    parts = key.split("_", 2)  # the secret (token_urlsafe) may hold "_" itself
     if len(parts) != 3 or parts[0] != KEY_PREFIX or len(key) > 100:
         return None
     row = (
@@ -637,10 +637,10 @@ def _send(quote: Quote, *, actor, now: datetime | None = None) -> None:
             + ", or decline the quote."
         )
     for line in lines:
-        each = line.unit_price_override
-        if each is None:
-            each = line.unit_price + (line.surcharge or Decimal("0"))
-        line.line_total = pricing.cents(each * line.quantity)
+        # Staff's price replaces the line's; otherwise the priced total stands (it may be
+        # break-protected: less than the unit price × quantity, see `pricing`).
+        if line.unit_price_override is not None:
+            line.line_total = pricing.cents(line.unit_price_override * line.quantity)
     QuoteLine.objects.bulk_update(lines, ["line_total"])
     shipping = quote.shipping_override or quote.shipping
     if not shipping or shipping <= 0:

@@ -1,0 +1,98 @@
+"""`Idempotency-Key` on POSTs: the first answer is kept and replayed.
+
+The key's row is inserted (and committed) before the work starts, under the unique
+constraint (client, key): a concurrent duplicate finds it unanswered and gets 409; a later
+one with the same method, path and body gets the stored status and JSON with
+`Idempotent-Replayed: true`; with anything else, 422. Keys are per client. A request that
+fails (any error) frees its key, so the client may retry it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from shop.wholesale.models import IdempotentRequest
+
+from .errors import Conflict, Unprocessable
+
+HEADER = "Idempotency-Key"
+KEY_MAX = 255
+
+
+class InFlight(Conflict):
+    default_detail = "A request with this Idempotency-Key is still being processed; retry."
+    default_code = "idempotency_in_flight"
+
+
+class Mismatch(Unprocessable):
+    default_detail = "This Idempotency-Key was used for another request (method, path or body)."
+    default_code = "idempotency_mismatch"
+
+
+def _key(request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not key or len(key) > KEY_MAX or not (key.isascii() and key.isprintable()):
+        raise ValidationError(
+            {HEADER: [f"Must be 1 to {KEY_MAX} printable ASCII characters."]}, code="invalid"
+        )
+    return key
+
+
+def _body_hash(request) -> str:
+    # The parsed body, canonical: the same JSON in another spacing or key order is the same.
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent(request, work: Callable[[], Response]) -> Response:
+    """`work()`'s response, or the stored one for a repeated key (see the module)."""
+    key = _key(request)
+    if key is None:
+        return work()
+    client = request.auth.client
+    fingerprint = {"method": request.method, "path": request.path[:255]}
+    body_hash = _body_hash(request)
+    try:
+        with transaction.atomic():
+            row = IdempotentRequest.objects.create(
+                client=client, key=key, body_hash=body_hash, **fingerprint
+            )
+    except IntegrityError:
+        return _replay(client, key, fingerprint, body_hash)
+    try:
+        response = work()
+    except BaseException:
+        row.delete()
+        raise
+    if response.status_code >= 300:  # refusals are not kept: the key stays free
+        row.delete()
+        return response
+    # Stored as the client received it (decimals and dates as strings).
+    row.response = json.loads(JSONRenderer().render(response.data))
+    row.status_code = response.status_code
+    row.save(update_fields=["response", "status_code"])
+    return response
+
+
+def _replay(client, key: str, fingerprint: dict, body_hash: str) -> Response:
+    row = IdempotentRequest.objects.filter(client=client, key=key).first()
+    if row is None:  # the first attempt failed and freed the key meanwhile
+        raise InFlight
+    if (row.method, row.path, row.body_hash) != (
+        fingerprint["method"],
+        fingerprint["path"],
+        body_hash,
+    ):
+        raise Mismatch
+    if row.status_code is None:
+        raise InFlight
+    return Response(row.response, status=row.status_code, headers={"Idempotent-Replayed": "true"})

@@ -1,0 +1,76 @@
+"""The API's reads: what a client may see, loaded in a fixed number of queries per page."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from configurator.models import Artwork, Design
+from configurator.owners import Owner
+from shop.catalog.models import CaseProduct, PhoneModel, Variant
+from shop.orders.models import Order, OrderEvent
+from shop.wholesale.models import Client, Quote, QuoteEvent, QuoteLine
+
+
+def design_owner(client: Client) -> Owner:
+    """The configurator owner of a client's artworks and designs."""
+    return Owner(visitor=client.design_owner_visitor)
+
+
+def phone_models() -> QuerySet[PhoneModel]:
+    """Phone models that some active product is made for (what the storefront offers)."""
+    return PhoneModel.objects.filter(
+        variants__is_active=True, variants__product__is_active=True
+    ).distinct()
+
+
+def products() -> QuerySet[CaseProduct]:
+    return CaseProduct.objects.filter(is_active=True, variants__is_active=True).distinct()
+
+
+def variants() -> QuerySet[Variant]:
+    return Variant.objects.filter(is_active=True, product__is_active=True).select_related(
+        "product", "phone_model", "colour"
+    )
+
+
+def artworks(client: Client) -> QuerySet[Artwork]:
+    return Artwork.objects.owned_by(design_owner(client))
+
+
+def designs(client: Client) -> QuerySet[Design]:
+    return Design.objects.owned_by(design_owner(client)).prefetch_related(
+        Prefetch("artworks", queryset=Artwork.objects.only("id", "public_id"))
+    )
+
+
+def _events(model, **only) -> Prefetch:
+    # Kinds and statuses only (the serializers leave messages out: they are staff's words).
+    return Prefetch(
+        "events",
+        queryset=model.objects.filter(**only).order_by("created_at", "pk"),
+        to_attr="timeline",
+    )
+
+
+def quotes(client: Client) -> QuerySet[Quote]:
+    return (
+        Quote.objects.filter(client=client)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=QuoteLine.objects.select_related("variant__product", "design").order_by(
+                    "position"
+                ),
+            ),
+            _events(QuoteEvent, kind="status"),
+        )
+    )
+
+
+def orders(client: Client) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(quote__client=client)
+        .select_related("quote")
+        .prefetch_related("lines", _events(OrderEvent))
+    )
