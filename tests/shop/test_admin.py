@@ -20,7 +20,14 @@ from import_export.formats import base_formats
 
 from configurator.engine.devices import device_from_dict
 from shop.catalog.models import CaseProduct, Colour, Feature, ImportJob, PhoneModel, Variant
-from shop.wholesale.models import ApiKey, Inquiry, PriceGroup, ProductTerms, Quote
+from shop.wholesale.models import (
+    ApiKey,
+    CallbackDelivery,
+    Inquiry,
+    PriceGroup,
+    ProductTerms,
+    Quote,
+)
 from shop.wholesale.models import Client as WholesaleClient
 from tests.factories import (
     CaseProductFactory,
@@ -84,8 +91,9 @@ def csv_format_index(model) -> str:
 
 def test_catalog_and_wholesale_models_are_registered():
     """Every catalog model staff manage, inquiries, and CSV import jobs have an admin page;
-    so do the wholesale models (their pages: tests/shop/wholesale/test_admin.py)."""
-    wholesale = {PriceGroup, ProductTerms, WholesaleClient, ApiKey, Quote}
+    so do the wholesale models (their pages: tests/shop/wholesale/test_admin.py) and the
+    callback deliveries."""
+    wholesale = {PriceGroup, ProductTerms, WholesaleClient, ApiKey, Quote, CallbackDelivery}
     assert set(our_registered_models()) == {*FACTORIES, ImportJob, *wholesale}
 
 

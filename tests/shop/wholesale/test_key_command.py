@@ -15,13 +15,6 @@ from tests.factories import WholesaleClientFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_underscore_secrets(monkeypatch):
-    """See tests/shop/wholesale/test_admin.py: keys with '_' in the secret fail to check."""
-    real = services.secrets.token_urlsafe
-    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda n: real(n).replace("_", "x"))
-
-
 def run(*args) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("wholesale_key", *args, stdout=out, stderr=err)
