@@ -651,3 +651,37 @@ def test_a_request_the_quote_rules_refuse_stores_nothing(
     assert 'id="inquiry-quantity_error"' in body
     assert not Inquiry.objects.exists() and not Quote.objects.exists()
     assert mailoutbox == []
+
+
+def test_any_posted_sku_gives_this_products_variant_or_none(shop_products, phones):
+    """The hidden SKU is whatever a visitor sends: the form only ever picks one of the
+    product's own variants (or none), never fails."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from shop.catalog import selectors
+    from shop.catalog.presentation import select_variant
+    from shop.wholesale.forms import InquiryForm
+
+    product = shop_products["rugged"]
+    detail = selectors.product_detail(product.slug, with_media=False)
+    models = select_variant(detail.variants, None, None).phone_models
+    own = {v.pk for v in detail.variants}
+    skus = [v.sku for v in detail.variants] + ["SLM-IP15-BLK"]
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        sku=st.one_of(st.sampled_from(skus), st.text(max_size=100)),
+        phone=st.sampled_from(["", "pixel-8", "iphone-14", "iphone-15", "nope"]),
+    )
+    def check(sku, phone):
+        form = InquiryForm(
+            valid_data(sku=sku, phone_model=phone), phone_models=models, variants=detail.variants
+        )
+        if form.is_valid():
+            variant = form.cleaned_data["variant"]
+            assert variant is not None and variant.pk in own
+            if form.cleaned_data["phone_model"] is not None:
+                assert variant.phone_model == form.cleaned_data["phone_model"]
+
+    check()

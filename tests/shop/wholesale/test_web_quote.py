@@ -184,3 +184,28 @@ def test_an_address_the_order_rules_refuse_goes_on_the_form(client, monkeypatch)
     response = client.post(page_url(quote, action="accept"), ADDRESS)
     assert response.status_code == 400
     assert "Not a German code." in response.content.decode()
+
+
+# --- hostile input -----------------------------------------------------------------------
+
+
+def test_any_number_and_key_is_a_404_never_an_error(client):
+    """Whatever a visitor puts in the address, a quote is shown only for its own key."""
+    from urllib.parse import quote as urlquote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    real = make_quote(status=QuoteStatus.SENT)
+    segment = st.text(min_size=1, max_size=120).filter(lambda s: s not in (".", ".."))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(number=st.one_of(st.just(real.number), segment), key=segment)
+    def check(number, key):
+        for suffix in ("", "pdf"):
+            path = f"/wholesale/quotes/{urlquote(number, safe='')}/{urlquote(key, safe='')}/"
+            response = client.get(path + suffix)
+            expected = 200 if (number, key) == (real.number, real.access_key) else 404
+            assert response.status_code == expected, (number, key)
+
+    check()
