@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from shop.catalog.models import PhoneModel, Variant
 from shop.orders.countries import COUNTRIES, COUNTRY_NAMES
@@ -51,9 +52,12 @@ class InquiryForm(forms.Form):
         help_text="Which phone the cases are for.",
         error_messages={"invalid_choice": "Pick one of the listed phone models."},
     )
+    # Not required: a form without it (a page cached before the field existed) means the
+    # shop's own country, which the form preselects.
     ship_country = forms.ChoiceField(
         label="Ship to",
         choices=COUNTRIES,
+        required=False,
         help_text="The country the cases go to: shipping is part of the quote.",
         error_messages={"invalid_choice": "Choose a country from the list."},
     )
@@ -93,6 +97,9 @@ class InquiryForm(forms.Form):
 
     def clean_phone_model(self) -> PhoneModel | None:
         return self._phone_models.get(self.cleaned_data.get("phone_model") or "")
+
+    def clean_ship_country(self) -> str:
+        return self.cleaned_data.get("ship_country") or settings.SHOP_COUNTRY
 
     def clean(self):
         data = super().clean()

@@ -104,7 +104,8 @@ def _submit(request: HttpRequest, product: CaseProduct, form: InquiryForm) -> In
             Inquiry.objects.filter(pk=inquiry.pk).update(
                 variant=variant, ship_country=data["ship_country"]
             )
-            quote = services.quote_create(
+            # Queues the pricing job and the "received" mail with the quote's link.
+            services.quote_create(
                 client=None,
                 email=data["email"],
                 contact_name=data["name"],
@@ -114,7 +115,6 @@ def _submit(request: HttpRequest, product: CaseProduct, form: InquiryForm) -> In
                 note=data["message"],
                 inquiry=inquiry,
             )
-            services_mail_received(quote)
     except QuoteInvalid as exc:
         for key, errors in (exc.errors or {}).items():
             field = QUOTE_FIELDS.get(key) or QUOTE_FIELDS.get(key.rsplit(".", 1)[-1])
@@ -124,16 +124,6 @@ def _submit(request: HttpRequest, product: CaseProduct, form: InquiryForm) -> In
             form.add_error(None, str(exc))
         return None
     return inquiry
-
-
-def services_mail_received(quote: Quote) -> None:
-    """Queue the "received" mail (with the quote's link) in the quote's transaction."""
-    from shop.outbox.services import outbox_enqueue
-
-    outbox_enqueue(QUOTE_MAIL_TASK, quote.pk, "received")
-
-
-QUOTE_MAIL_TASK = "shop.wholesale.tasks.quote_mail"
 
 
 @require_POST
@@ -259,6 +249,14 @@ def quote_accept(request: HttpRequest, number: str, access_key: str) -> HttpResp
         return _quote_page(request, quote, form)
     try:
         order = services.quote_accept(quote_id=quote.pk, address=form.address())
+    except QuoteInvalid as exc:  # the order rules refuse a part of the address
+        for key, errors in exc.errors.items():
+            field = key.removeprefix("address.")
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        if not exc.errors:
+            form.add_error(None, str(exc))
+        return _quote_page(request, quote, form)
     except QuoteError as exc:
         messages.error(request, str(exc))
         return redirect(presentation.quote_path(quote))

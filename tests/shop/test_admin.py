@@ -20,7 +20,15 @@ from import_export.formats import base_formats
 
 from configurator.engine.devices import device_from_dict
 from shop.catalog.models import CaseProduct, Colour, Feature, ImportJob, PhoneModel, Variant
-from shop.wholesale.models import Inquiry
+from shop.wholesale.models import (
+    ApiKey,
+    CallbackDelivery,
+    Inquiry,
+    PriceGroup,
+    ProductTerms,
+    Quote,
+)
+from shop.wholesale.models import Client as WholesaleClient
 from tests.factories import (
     CaseProductFactory,
     ColourFactory,
@@ -82,8 +90,11 @@ def csv_format_index(model) -> str:
 
 
 def test_catalog_and_wholesale_models_are_registered():
-    """Every catalog model staff manage, inquiries, and CSV import jobs have an admin page."""
-    assert set(our_registered_models()) == {*FACTORIES, ImportJob}
+    """Every catalog model staff manage, inquiries, and CSV import jobs have an admin page;
+    so do the wholesale models (their pages: tests/shop/wholesale/test_admin.py) and the
+    callback deliveries."""
+    wholesale = {PriceGroup, ProductTerms, WholesaleClient, ApiKey, Quote, CallbackDelivery}
+    assert set(our_registered_models()) == {*FACTORIES, ImportJob, *wholesale}
 
 
 @pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)

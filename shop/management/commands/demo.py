@@ -34,9 +34,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, **options):
         site = site_address(addrport)
-        self.stdout.write("[1/3] Applying database migrations ...")
+        self.stdout.write("[1/4] Applying database migrations ...")
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("[2/3] Loading the demo catalog ...")
+        self.stdout.write("[2/4] Loading the demo catalog ...")
         call_command("seed_demo", site=site, stdout=self.stdout, stderr=self.stderr)
-        self.stdout.write(f"[3/3] Serving the store on {site} (Ctrl+C stops it)")
+        self.stdout.write("[3/4] Loading the wholesale demo ...")
+        from shop.wholesale.demo import CLIENT, seed_wholesale_demo
+
+        tally = seed_wholesale_demo()
+        self.stdout.write(
+            f"        price group, client, terms and tiers: {tally}. An API key for the "
+            f'demo client: manage.py wholesale_key "{CLIENT}"'
+        )
+        self.stdout.write(f"[4/4] Serving the store on {site} (Ctrl+C stops it)")
         call_command("runserver", addrport, use_reloader=False)

@@ -19,6 +19,11 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "inquiry-region"}
 
 
+def staff_mails(outbox) -> list:
+    """The staff notifications among the sent mails (the visitor also gets quote mails)."""
+    return [m for m in outbox if m.subject.startswith("Wholesale inquiry:")]
+
+
 def inquiry_url(product) -> str:
     return reverse("wholesale:inquiry", args=[product.slug])
 
@@ -31,6 +36,7 @@ def valid_data(**overrides) -> dict:
         "phone_model": "pixel-8",
         "quantity": "250",
         "message": "Blue please, logo on the back.",
+        "ship_country": "US",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -71,9 +77,8 @@ def test_valid_inquiry_is_stored_and_emails_staff(
     """A valid inquiry is saved, staff get an email, and the shopper sees a thank-you."""
     settings.STAFF_NOTIFY_EMAILS = ["sales@caseforge.test", "boss@caseforge.test"]
     product = shop_products["rugged"]
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(inquiry_url(product), valid_data())
-    assert len(callbacks) == 1
     assert response.status_code == 302
     assert response["Location"] == f"{product.get_absolute_url()}#inquiry"
 
@@ -89,8 +94,8 @@ def test_valid_inquiry_is_stored_and_emails_staff(
     assert inquiry.message == "Blue please, logo on the back."
     assert inquiry.staff_notified_at is not None
 
-    assert len(mailoutbox) == 1
-    email = mailoutbox[0]
+    assert len(staff_mails(mailoutbox)) == 1
+    email = staff_mails(mailoutbox)[0]
     assert email.to == ["sales@caseforge.test", "boss@caseforge.test"]
     assert "250 x Rugged Hybrid Armor" in email.subject
 
@@ -108,7 +113,7 @@ def test_inquiry_without_phone_model_is_fine(
         response = client.post(inquiry_url(shop_products["clear"]), valid_data(phone_model=""))
     assert response.status_code == 302
     assert Inquiry.objects.get().phone_model is None
-    assert len(mailoutbox) == 1
+    assert len(staff_mails(mailoutbox)) == 1
 
 
 def test_redirect_keeps_the_picked_variant(
@@ -146,7 +151,7 @@ def test_htmx_inquiry_answers_with_the_thank_you_in_the_form_region(
     assert body.index('data-testid="inquiry-success"') < body.index("<form")
     assert 'value="Alice Reseller"' not in body
     assert "<html" not in body
-    assert Inquiry.objects.count() == 1 and len(mailoutbox) == 1
+    assert Inquiry.objects.count() == 1 and len(staff_mails(mailoutbox)) == 1
 
 
 def test_htmx_inquiry_with_errors_shows_them_in_the_region(client, shop_products):
@@ -295,7 +300,7 @@ def test_one_client_address_may_send_five_inquiries_an_hour(
     body = limited.content.decode()
     assert "Too many requests" in body and "Please try again in" in body
     assert Inquiry.objects.count() == 5
-    assert len(mailoutbox) == 5
+    assert len(staff_mails(mailoutbox)) == 5
 
 
 def test_one_email_address_may_send_three_inquiries_an_hour_from_any_address(client, shop_products):
@@ -405,7 +410,7 @@ def test_staff_email_body_has_no_forged_lines(
             inquiry_url(shop_products["rugged"]),
             valid_data(name="Eve Subject: urgent", company="Bcc: x@example.com Ltd"),
         )
-    (email,) = mailoutbox
+    (email,) = staff_mails(mailoutbox)
     lines = email.body.splitlines()
     assert lines[0] == "From: Eve Subject: urgent <alice@example.com>"
     assert not [line for line in lines if line.startswith(("Subject:", "Bcc:"))]
@@ -531,3 +536,152 @@ def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
     with row_locked_elsewhere(Inquiry, inquiry.pk):
         assert inquiry_notify_staff.run(inquiry.pk) is False
         assert mail.outbox == []
+
+
+# --- the inquiry becomes a quote request -------------------------------------------------
+
+
+def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
+    client, shop_products, phones, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The inquiry is stored with its destination and the variant picked on the product
+    page, and a quote request is made for it, whose "received" mail is queued."""
+    from shop.outbox.models import OutboxMessage
+    from shop.wholesale.models import QuoteStatus
+    from shop.wholesale.services import QUOTE_MAIL_TASK
+
+    product = shop_products["rugged"]
+    blue_pixel = product.variants.get(phone_model=phones["px8"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            inquiry_url(product), valid_data(sku=blue_pixel.sku, ship_country="DE")
+        )
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.variant, inquiry.ship_country) == (blue_pixel, "DE")
+    quote = inquiry.quote
+    assert (quote.email, quote.contact_name, quote.company) == (
+        "alice@example.com",
+        "Alice Reseller",
+        "Alice's Phone Shop",
+    )
+    assert quote.client is None and quote.ship_country == "DE"
+    assert quote.note == "Blue please, logo on the back."
+    ((sku, quantity),) = quote.lines.values_list("variant__sku", "quantity")
+    assert (sku, quantity) == (blue_pixel.sku, 250)
+    assert OutboxMessage.objects.filter(task=QUOTE_MAIL_TASK, args=[quote.pk, "received"]).exists()
+    # Priced by the job (eager in tests): 250 stock cases need no review, so it is sent.
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT and quote.total > 0
+    link = f"/wholesale/quotes/{quote.number}/{quote.access_key}/"
+    received, sent = (m for m in mailoutbox if m.to == ["alice@example.com"])
+    assert "within 24 hours" in received.body and link in received.body
+    assert link in sent.body and sent.attachments[0][2] == "application/pdf"
+    page = client.get(link).content.decode()
+    assert str(quote.total) in page
+
+
+def test_phone_model_chosen_in_the_form_wins_over_the_page_variant(
+    client, shop_products, phones, django_capture_on_commit_callbacks
+):
+    product = shop_products["rugged"]
+    iphone = product.variants.get(phone_model=phones["ip14"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(inquiry_url(product), valid_data(sku=iphone.sku, phone_model="pixel-8"))
+    assert Inquiry.objects.get().variant.phone_model == phones["px8"]
+
+
+def test_a_sku_of_another_product_is_not_used(
+    client, shop_products, django_capture_on_commit_callbacks
+):
+    other = shop_products["clear"].variants.first()
+    product = shop_products["rugged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(inquiry_url(product), valid_data(sku=other.sku, phone_model=""))
+    variant = Inquiry.objects.get().variant
+    assert variant is not None and variant.product == product
+
+
+def test_an_unknown_destination_country_is_refused(client, shop_products):
+    response = client.post(
+        inquiry_url(shop_products["rugged"]), valid_data(ship_country="XX"), **HTMX
+    )
+    assert response.status_code == 200
+    assert 'id="inquiry-ship_country_error"' in response.content.decode()
+    assert not Inquiry.objects.exists()
+
+
+def test_without_a_destination_the_shops_country_is_meant(
+    client, shop_products, settings, django_capture_on_commit_callbacks
+):
+    """A form without the field (a product page cached before it existed) still works."""
+    settings.SHOP_COUNTRY = "US"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(ship_country=None))
+    assert response.status_code == 302
+    assert Inquiry.objects.get().ship_country == "US"
+
+
+def test_product_page_form_carries_the_shown_variant_and_a_country(client, shop_products, phones):
+    product = shop_products["rugged"]
+    body = client.get(f"{product.get_absolute_url()}?model=pixel-8").content.decode()
+    pixel = product.variants.get(phone_model=phones["px8"])
+    assert f'name="sku" id="inquiry-sku" value="{pixel.sku}"' in body
+    assert 'for="inquiry-ship_country"' in body
+
+
+def test_a_request_the_quote_rules_refuse_stores_nothing(
+    client, shop_products, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The quote rules' refusal (e.g. below the product's minimum) is shown on the form;
+    neither the inquiry nor a quote is stored, and staff are not mailed."""
+    from shop.wholesale import services
+    from shop.wholesale.models import Quote
+
+    def refuse(**kwargs):
+        raise services.QuoteInvalid(
+            "Refused.", {"lines.0.quantity": ["This case is sold in steps of 50 from 100."]}
+        )
+
+    monkeypatch.setattr(services, "quote_create", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(inquiry_url(shop_products["rugged"]), valid_data(), **HTMX)
+    body = response.content.decode()
+    assert "This case is sold in steps of 50 from 100." in body
+    assert 'id="inquiry-quantity_error"' in body
+    assert not Inquiry.objects.exists() and not Quote.objects.exists()
+    assert mailoutbox == []
+
+
+def test_any_posted_sku_gives_this_products_variant_or_none(shop_products, phones):
+    """The hidden SKU is whatever a visitor sends: the form only ever picks one of the
+    product's own variants (or none), never fails."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from shop.catalog import selectors
+    from shop.catalog.presentation import select_variant
+    from shop.wholesale.forms import InquiryForm
+
+    product = shop_products["rugged"]
+    detail = selectors.product_detail(product.slug, with_media=False)
+    models = select_variant(detail.variants, None, None).phone_models
+    own = {v.pk for v in detail.variants}
+    skus = [v.sku for v in detail.variants] + ["SLM-IP15-BLK"]
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        sku=st.one_of(st.sampled_from(skus), st.text(max_size=100)),
+        phone=st.sampled_from(["", "pixel-8", "iphone-14", "iphone-15", "nope"]),
+    )
+    def check(sku, phone):
+        form = InquiryForm(
+            valid_data(sku=sku, phone_model=phone), phone_models=models, variants=detail.variants
+        )
+        if form.is_valid():
+            variant = form.cleaned_data["variant"]
+            assert variant is not None and variant.pk in own
+            if form.cleaned_data["phone_model"] is not None:
+                assert variant.phone_model == form.cleaned_data["phone_model"]
+
+    check()
