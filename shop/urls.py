@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from shop.converters import PrintableConverter
+
+register_converter(PrintableConverter, "printable")
 
 admin.site.site_header = "caseforge staff"
 admin.site.site_title = "caseforge staff"

@@ -45,7 +45,7 @@ def value_for(name: str, route: str) -> str:
         product = CaseProduct.objects.order_by("pk").first()
         ids = {"content_type_id": ContentType.objects.get_for_model(product).pk}
         return str(ids.get(name, product.pk))
-    if name in {"object_id", "id"} or (route.startswith("admin/") and name.endswith("_id")):
+    if route.startswith("admin/") and (name in {"object_id", "id"} or name.endswith("_id")):
         app_label, model_name = ADMIN_MODEL.match(route).groups()
         obj = apps.get_model(app_label, model_name).objects.order_by("pk").first()
         return str(obj.pk) if obj else "0"  # a model with no rows: its 404 path
@@ -58,6 +58,7 @@ def value_for(name: str, route: str) -> str:
     # Payment pages: an order number and key, a payment page id (none exist: their 404s).
     fixed.update({"number": "CF-NOSUCH00", "access_key": "no-such-key", "session_id": "dev_x"})
     fixed["address_id"] = "999999"  # an address-book entry
+    fixed.update({"sku": "NO-SUCH-SKU", "id": "no-such-artwork"})  # the wholesale API
     return fixed[name]
 
 
@@ -116,6 +117,22 @@ def test_no_url_answers_500_to_any_method(seeded, as_staff):
         for method in METHODS:
             if as_staff and "_auth_user_id" not in client.session:
                 client.force_login(seeded)  # again after a POST to the logout page
+            response = getattr(client, method)(path)
+            if response.status_code >= 500:
+                failures.append(f"{method.upper()} {path} -> {response.status_code}")
+    assert failures == []
+
+
+def test_no_url_answers_500_to_a_nul_byte_in_a_path_parameter(seeded):
+    """A NUL byte in any path parameter is a 4xx: PostgreSQL refuses NUL in a text parameter
+    with an error, so it must never reach a query (shop/converters.py)."""
+    client = Client(raise_request_exception=False)
+    failures = []
+    routes = [route for route, _ in url_patterns() if ROUTE_PARAM.search(route)]
+    assert len(routes) > 20
+    for route in routes:
+        path = "/" + ROUTE_PARAM.sub("%00", REGEX_GROUP.sub("%00", route))
+        for method in ("get", "post"):
             response = getattr(client, method)(path)
             if response.status_code >= 500:
                 failures.append(f"{method.upper()} {path} -> {response.status_code}")
