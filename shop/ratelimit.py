@@ -47,6 +47,11 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "payment-start": "30/h",
     # Coming back from the payment page asks the provider whether the order is paid.
     "payment-confirm": "60/h",
+    # Reviews (shop/reviews), per client address and per account: each writes rows, a
+    # submission may decode three photos.
+    "review-submit": "10/h",
+    "review-vote": "60/h",
+    "review-report": "20/h",
 }
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shop.outbox",
     "shop.orders",
     "shop.payments",
+    "shop.reviews",
     "configurator",
     "allauth",
     "allauth.account",
@@ -575,3 +576,12 @@ WHOLESALE_CALLBACK_MAX_ATTEMPTS = 8
 # API request bodies above this are refused (413) before they are read; uploads have the
 # configurator's own limit.
 WHOLESALE_API_MAX_BODY = 256 * 1024
+
+# --- Reviews and points (shop/reviews) ---------------------------------------------------------
+# Points an approved review earns, unless staff set them in the admin (Reward settings).
+REVIEW_POINTS = env.int("REVIEW_POINTS", default=50)
+# Reports (by different accounts, since the last approval) that send an approved review
+# back to moderation; 1: at once.
+REVIEW_REPORTS_TO_HIDE = env.int("REVIEW_REPORTS_TO_HIDE", default=1)
+# All the photos of one review submission together, refused before they are read.
+REVIEW_PHOTO_MAX_BYTES = 15 * 1024 * 1024

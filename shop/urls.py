@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
+    path("reviews/", include("shop.reviews.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
 ]

@@ -170,3 +170,31 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
     is_staff = True
     is_superuser = True
     password = factory.django.Password("staff-pass-123")
+
+
+# --- reviews (shop/reviews) ---------------------------------------------------------------
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A pending review; `approve` it through shop.reviews.services.review_approve."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    product = factory.SubFactory(CaseProductFactory)
+    user = factory.SubFactory(
+        "tests.factories.ShopperFactory",
+    )
+    stars = 4
+    title = factory.Sequence(lambda n: f"Review {n}")
+    text = "Fits well and the colour is true to the photos."
+
+
+class ShopperFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"shopper{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    first_name = factory.LazyAttribute(lambda o: o.username.capitalize())

@@ -56,6 +56,8 @@ class ProductCard:
     price: Money | None
     photo: selectors.CardPhoto | None
     stock: StockState
+    # (name, value) pairs of selectors.CARD_EXTRAS (e.g. the rating shop.reviews adds).
+    extras: tuple[tuple[str, object], ...] = ()
 
     @property
     def html(self) -> SafeString:
@@ -99,6 +101,7 @@ def product_card(
         price=strategy.from_price(product),
         photo=getattr(product, "card_photo", None),
         stock=_card_stock_state(product.stock_total or 0),
+        extras=tuple((name, getattr(product, name, None)) for name in selectors.CARD_EXTRAS),
     )
 
 

@@ -28,6 +28,11 @@ from .pricing import ACTIVE_VARIANTS, RetailStrategy, across_variants, only_acti
 
 # Columns a product card needs; the spec fields stay out of catalog queries.
 CARD_FIELDS = ("id", "name", "slug", "material")
+# Values that apps built on the catalog add to every card (shop.reviews: the rating), as
+# {name: expression over CaseProduct}, registered in their AppConfig.ready() so that the
+# catalog never imports them. They are annotated in the cards' own query (no extra query)
+# and travel on ProductCard.extras, so a cached card changes when they do.
+CARD_EXTRAS: dict[str, object] = {}
 PHOTO_FIELDS = ("id", "product_id", "image", "alt", "position")
 RECOMMENDATIONS_MAX = 4
 SEARCH_TERMS_MAX = 5
@@ -142,7 +147,8 @@ def _as_cards(
     products = strategy.annotate_from_price(products.only(*CARD_FIELDS), variants)
     counted = across_variants(only_active(variants))
     return products.annotate(
-        stock_total=Coalesce(Sum("variants__stock_on_hand", filter=counted), Value(0))
+        stock_total=Coalesce(Sum("variants__stock_on_hand", filter=counted), Value(0)),
+        **CARD_EXTRAS,
     )
 
 
@@ -295,10 +301,12 @@ def catalog_page(
         # Plain rows, not model instances: building instances with deferred fields cost
         # more than the query on every uncached page.
         rows = _as_cards(CaseProduct.objects.filter(pk__in=on_page), strategy, variants)
-        by_id = {
-            row[0]: CardRow(*row)
-            for row in rows.values_list(*CARD_FIELDS, "from_price", "stock_total")
-        }
+        extras = list(CARD_EXTRAS)
+        by_id = {}
+        for row in rows.values_list(*CARD_FIELDS, "from_price", "stock_total", *extras):
+            card_row = by_id[row[0]] = CardRow(*row[:6])
+            for name, value in zip(extras, row[6:], strict=True):
+                setattr(card_row, name, value)
         products = [by_id[i] for i in on_page if i in by_id]
     page_obj.object_list = attach_first_photos(products, photos([p.pk for p in products]))
     return CatalogResult(page=page_obj, paginator=paginator)

@@ -485,6 +485,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     context = {
         "body": body,
+        "catalog_revision": revision,  # for the regions other apps cache (shop.reviews)
         "main_html": _fill_csrf(request, body.main_html),
         "product_name": body.name,
         "product_slug": body.slug,

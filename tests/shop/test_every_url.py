@@ -59,6 +59,7 @@ def value_for(name: str, route: str) -> str:
     fixed.update({"number": "CF-NOSUCH00", "access_key": "no-such-key", "session_id": "dev_x"})
     fixed["address_id"] = "999999"  # an address-book entry
     fixed.update({"sku": "NO-SUCH-SKU", "id": "no-such-artwork"})  # the wholesale API
+    fixed.update({"review_id": "999999", "name": "no-such-photo", "size": "thumb"})  # reviews
     return fixed[name]
 
 

@@ -1,0 +1,25 @@
+"""Two moderators approve the same review at the same moment: one credit (PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop.reviews import services
+from shop.reviews.models import PointsEntry, ProductRating, Review
+from tests.factories import ReviewFactory
+from tests.locks import postgres_only, race
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+def test_concurrent_approvals_credit_points_once(alice, product):
+    """Both approvals succeed; the review is approved once, its points credited once and
+    the rating counts it once."""
+    review = ReviewFactory(user=alice, product=product, stars=5)
+    for _ in range(3):
+        results = race(lambda: services.review_approve(review_id=review.pk).status)
+        assert results == [Review.Status.APPROVED] * 2
+        assert PointsEntry.objects.filter(review=review).count() == 1
+        assert ProductRating.objects.get(product=product).count == 1
+        services.review_reject(review_id=review.pk, reason="again")  # and race once more
+    assert PointsEntry.objects.filter(user=alice).count() == 1
