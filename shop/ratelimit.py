@@ -44,6 +44,12 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "payment-start": "30/h",
     # Coming back from the payment page asks the provider whether the order is paid.
     "payment-confirm": "60/h",
+    # Questions on product pages, per client address and per asker (account or email).
+    "question-ask": "10/h",
+    # Customers' answers, per client address and per account: each waits for moderation.
+    "answer-post": "20/h",
+    # Reports of questions and answers per client address: each sends an item to moderation.
+    "qa-report": "30/h",
 }
 
 

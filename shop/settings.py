@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shop.outbox",
     "shop.orders",
     "shop.payments",
+    "shop.questions",
     "configurator",
     "allauth",
     "allauth.account",
@@ -486,3 +487,7 @@ WHOLESALE_CALLBACK_MAX_ATTEMPTS = 8
 # API request bodies above this are refused (413) before they are read; uploads have the
 # configurator's own limit.
 WHOLESALE_API_MAX_BODY = 256 * 1024
+
+# --- Questions and answers (shop/questions) ---------------------------------------------------
+# How many answered questions each category shows on a product page (newest answered first).
+QUESTIONS_SHOWN_PER_CATEGORY = env.int("QUESTIONS_SHOWN_PER_CATEGORY", default=20)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
+    path("questions/", include("shop.questions.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
 ]
