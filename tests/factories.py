@@ -170,3 +170,32 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
     is_staff = True
     is_superuser = True
     password = factory.django.Password("staff-pass-123")
+
+
+# --- questions and answers (shop/questions) ------------------------------------------------
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A shopper's account (not staff)."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"shopper{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = "Bob"
+    password = factory.django.Password("shopper-pass-123")
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A pending question asked with an email address."""
+
+    class Meta:
+        model = "questions.Question"
+
+    product = factory.SubFactory(CaseProductFactory)
+    category = "product_info"
+    text = factory.Sequence(lambda n: f"Does case {n} fit with a screen protector?")
+    asker_email = factory.Sequence(lambda n: f"asker{n}@example.com")
+    asker_name = "Carol"
