@@ -45,9 +45,7 @@ def test_first_staff_answer_publishes_and_mails_the_asker_once(
     assert OutboxMessage.objects.filter(task=services.ANSWERED_MAIL_TASK).count() == 1
 
 
-def test_signed_in_asker_is_mailed_at_the_account_address(
-    product, bob, staff_answer, mailoutbox
-):
+def test_signed_in_asker_is_mailed_at_the_account_address(product, bob, staff_answer, mailoutbox):
     """A question asked with an account is answered to the account's address."""
     question = QuestionFactory(product=product, asker=bob, asker_email="")
     staff_answer(question)

@@ -80,8 +80,16 @@ def test_the_database_refuses_a_question_with_neither_or_both_askers(product, bo
         ({"name": "Carol\nBcc: x@example.com"}, "name", "single line"),
         ({"name": "C" * 61}, "name", "Keep the name under 60 characters."),
     ],
-    ids=["no-category", "bad-category", "empty", "too-long", "bad-email", "no-email",
-         "two-line-name", "long-name"],
+    ids=[
+        "no-category",
+        "bad-category",
+        "empty",
+        "too-long",
+        "bad-email",
+        "no-email",
+        "two-line-name",
+        "long-name",
+    ],
 )
 def test_invalid_question_shows_clear_errors_and_stores_nothing(
     client, product, overrides, field, message
@@ -100,8 +108,7 @@ def test_asking_is_rate_limited_per_address(client, product, settings):
     """Past the limit per client address the visitor gets a 429 with Retry-After."""
     settings.RATE_LIMITS = {"question-ask": "2/h"}
     codes = [
-        client.post(ask_url(product), data(email=f"v{i}@example.com")).status_code
-        for i in range(3)
+        client.post(ask_url(product), data(email=f"v{i}@example.com")).status_code for i in range(3)
     ]
     assert codes == [302, 302, 429]
     assert Question.objects.count() == 2
