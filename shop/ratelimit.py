@@ -52,6 +52,12 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "review-submit": "10/h",
     "review-vote": "60/h",
     "review-report": "20/h",
+    # Questions on product pages, per client address and per asker (account or email).
+    "question-ask": "10/h",
+    # Customers' answers, per client address and per account: each waits for moderation.
+    "answer-post": "20/h",
+    # Reports of questions and answers per client address: each sends an item to moderation.
+    "qa-report": "30/h",
 }
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shop.orders",
     "shop.payments",
     "shop.reviews",
+    "shop.questions",
     "configurator",
     "allauth",
     "allauth.account",
@@ -585,3 +586,7 @@ REVIEW_POINTS = env.int("REVIEW_POINTS", default=50)
 REVIEW_REPORTS_TO_HIDE = env.int("REVIEW_REPORTS_TO_HIDE", default=1)
 # All the photos of one review submission together, refused before they are read.
 REVIEW_PHOTO_MAX_BYTES = 15 * 1024 * 1024
+
+# --- Questions and answers (shop/questions) ---------------------------------------------------
+# How many answered questions each category shows on a product page (newest answered first).
+QUESTIONS_SHOWN_PER_CATEGORY = env.int("QUESTIONS_SHOWN_PER_CATEGORY", default=20)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("reviews/", include("shop.reviews.urls")),
+    path("questions/", include("shop.questions.urls")),
     path("design/", include("configurator.urls")),
     path("", include("shop.catalog.urls")),
 ]

@@ -191,6 +191,8 @@ class ReviewFactory(factory.django.DjangoModelFactory):
 
 
 class ShopperFactory(factory.django.DjangoModelFactory):
+    """A shopper's account (not staff)."""
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -198,3 +200,27 @@ class ShopperFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"shopper{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     first_name = factory.LazyAttribute(lambda o: o.username.capitalize())
+    password = factory.django.Password("shopper-pass-123")
+
+
+# --- questions and answers (shop/questions) ------------------------------------------------
+
+
+class CustomerFactory(ShopperFactory):
+    """A shopper's account named Bob (their own usernames: no clash with ShopperFactory's)."""
+
+    username = factory.Sequence(lambda n: f"customer{n}")
+    first_name = "Bob"
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A pending question asked with an email address."""
+
+    class Meta:
+        model = "questions.Question"
+
+    product = factory.SubFactory(CaseProductFactory)
+    category = "product_info"
+    text = factory.Sequence(lambda n: f"Does case {n} fit with a screen protector?")
+    asker_email = factory.Sequence(lambda n: f"asker{n}@example.com")
+    asker_name = "Carol"

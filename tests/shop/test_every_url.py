@@ -60,6 +60,7 @@ def value_for(name: str, route: str) -> str:
     fixed["address_id"] = "999999"  # an address-book entry
     fixed.update({"sku": "NO-SUCH-SKU", "id": "no-such-artwork"})  # the wholesale API
     fixed.update({"review_id": "999999", "name": "no-such-photo", "size": "thumb"})  # reviews
+    fixed.update({"question_id": "999999", "answer_id": "999999"})  # questions and answers
     return fixed[name]
 
 
