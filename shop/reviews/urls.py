@@ -8,5 +8,5 @@ urlpatterns = [
     path("products/<slug:slug>/", views.review_submit, name="submit"),
     path("<int:review_id>/helpful/", views.review_vote, name="vote"),
     path("<int:review_id>/report/", views.review_report, name="report"),
-    path("photos/<str:name>/<str:size>.webp", views.review_photo, name="photo"),
+    path("photos/<slug:name>/<slug:size>.webp", views.review_photo, name="photo"),
 ]
