@@ -2,6 +2,13 @@
 
 from django.http import HttpResponse
 from django.urls import path
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.response import Response
 
 from shop.urls import urlpatterns as shop_urlpatterns
 
@@ -10,4 +17,17 @@ def bare(request):
     return HttpResponse(b"ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), *shop_urlpatterns]
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def bare_drf(request):
+    """DRF's floor: no key, no query, no throttle; a constant rendered as JSON."""
+    return Response({"ok": True})
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/bare-drf/", bare_drf),
+    *shop_urlpatterns,
+]

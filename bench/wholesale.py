@@ -1,12 +1,19 @@
 """Wholesale figures (a script, not a test).
 
-    .venv/bin/python bench/wholesale.py [--seconds 3] [--lines 50]
+    .venv/bin/python bench/wholesale.py [--seconds 3] [--lines 50] [--connections 4]
+        [--only pricing|api]
 
 - pricing: quotes of --lines lines (each with four quantity breaks, a group discount,
   minimum quantities and increments, a third of them designed) priced by the pure pricing
   module (`shop.wholesale.pricing.price_quote`: tiers, break protection, shipping, lead
   time), one after the other in this process for --seconds: quotes per second. No Django
   and no database: the module is pure.
+
+- api: GET /api/v1/variants/ (a page of the demo catalog's variants with the client's
+  tier prices, minimums and stock) with a client's key (`Authorization: Api-Key ...`),
+  against a bare DRF view (no key, no query, no throttle) in the same run, both served by
+  gunicorn (2 workers, DEBUG off) on a throw-away SQLite database with the demo catalog;
+  requests per second and the ratio. Goal: at least 0.3 of the bare view.
 
 It prints figures; it asserts nothing. Each section is a function taking the parsed
 arguments and returning its lines of output; `main` runs them in turn (more sections, e.g.
@@ -16,9 +23,18 @@ the API's, are added to SECTIONS).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import re
+import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -86,9 +102,121 @@ def section_pricing(args) -> list[str]:
     ]
 
 
-# (name, function): each prints its own figures; the API section is added here.
+GOAL_API = 0.3
+# Runs in `manage.py shell`: a client in a discounted group, and its key on stdout.
+CREATE_KEY = """
+from decimal import Decimal
+from shop.wholesale.models import Client, PriceGroup
+from shop.wholesale.services import api_key_issue
+group = PriceGroup.objects.create(name="Bench", discount_percent=Decimal("12"))
+client = Client.objects.create(company="Bench", email="bench@example.com", price_group=group)
+print(api_key_issue(client=client, name="bench")[1])
+"""
+
+
+def http_load(url: str, seconds: float, connections: int, headers: dict[str, str]) -> float:
+    """Requests per second on `url` (wrk when installed, else threads); every answer must
+    be a 200."""
+    if shutil.which("wrk"):
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{max(int(seconds), 1)}s"]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        out = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if errors:
+            raise SystemExit(f"{url} answered {errors.group(1)} error responses under load")
+        return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        count = 0
+        while time.monotonic() < deadline:
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+            count += 1
+        with lock:
+            done[0] += count
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.monotonic() - began)
+
+
+def section_api(args) -> list[str]:
+    from bench.catalog import free_port, wait_for
+
+    tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(tmp / "media"),
+        "STATIC_ROOT": str(tmp / "static"),
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "LOG_LEVEL": "WARNING",
+        # The load is one client: its throttle would answer 429s, not measure the API.
+        "WHOLESALE_API_RATE": "100000000/min",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "-v0"], ["seed_demo", "--quiet", "--force"]):
+        # Captured: seed_demo prints the demo staff password.
+        subprocess.run(manage + command, check=True, cwd=ROOT, env=env, capture_output=True)
+    key = subprocess.run(
+        [*manage, "shell", "-c", CREATE_KEY],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--workers", "2"]
+        + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    headers = {"Authorization": f"Api-Key {key}", "Accept": "application/json"}
+    try:
+        wait_for(f"{base}/bench/bare/")
+        request = urllib.request.Request(f"{base}/api/v1/variants/", headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            shown = len(json.loads(response.read())["results"])
+        figures = {}
+        for name, url, sent in (
+            ("bare DRF view", f"{base}/bench/bare-drf/", {"Accept": "application/json"}),
+            ("GET /api/v1/variants/", f"{base}/api/v1/variants/", headers),
+        ):
+            http_load(url, 1, args.connections, sent)  # warm up
+            figures[name] = http_load(url, args.seconds, args.connections, sent)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    ratio = figures["GET /api/v1/variants/"] / figures["bare DRF view"]
+    lines = [f"api: {name}: {rps:,.1f} requests/s" for name, rps in figures.items()]
+    lines[-1] += f" ({shown} variants a page, with tier prices)"
+    verdict = "PASS" if ratio >= GOAL_API else "MISS"
+    lines.append(f"api: catalog/bare ratio {ratio:.2f} (goal >= {GOAL_API}) {verdict}")
+    return lines
+
+
+# (name, function): each returns its own lines of figures.
 SECTIONS: list[tuple[str, Callable[[argparse.Namespace], list[str]]]] = [
     ("pricing", section_pricing),
+    ("api", section_api),
 ]
 
 
@@ -96,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--lines", type=int, default=50)
+    parser.add_argument("--connections", type=int, default=4, help="API load connections")
     parser.add_argument(
         "--only", choices=[name for name, _ in SECTIONS], help="run one section alone"
     )
