@@ -58,19 +58,21 @@ def client_terms(
     ids = [v.pk for v in variants]
     group = price_group or client.price_group
     base: dict[int, list[Tier]] = defaultdict(list)
-    for t in PriceTier.objects.filter(variant_id__in=ids).values_list(
-        "variant_id", "min_quantity", "unit_price"
+    # order_by(): the models' default orderings name foreign keys, which would join the
+    # variant, product and group tables only to sort rows the loops below don't need sorted.
+    for t in (
+        PriceTier.objects.filter(variant_id__in=ids)
+        .order_by()
+        .values_list("variant_id", "min_quantity", "unit_price")
     ):
         base[t[0]].append(Tier(t[1], t[2]))
     own: dict[int, list[Tier]] = defaultdict(list)
-    for t in GroupPriceTier.objects.filter(group_id=group.pk, variant_id__in=ids).values_list(
-        "variant_id", "min_quantity", "unit_price"
-    ):
+    own_tiers = GroupPriceTier.objects.filter(group_id=group.pk, variant_id__in=ids)
+    for t in own_tiers.order_by().values_list("variant_id", "min_quantity", "unit_price"):
         own[t[0]].append(Tier(t[1], t[2]))
     product_ids = {v.product_id for v in variants}
-    terms_rows = {
-        row.product_id: row for row in ProductTerms.objects.filter(product_id__in=product_ids)
-    }
+    terms = ProductTerms.objects.filter(product_id__in=product_ids).order_by()
+    terms_rows = {row.product_id: row for row in terms}
     default_increment = int(getattr(settings, "WHOLESALE_INCREMENT", 1))
     result = {}
     for v in variants:

@@ -27,9 +27,34 @@ def products() -> QuerySet[CaseProduct]:
     return CaseProduct.objects.filter(is_active=True, variants__is_active=True).distinct()
 
 
+# What a variant's API answer and its terms read (selectors.client_terms): not the
+# products' descriptions and the rest, which cost more to load than the page needs.
+VARIANT_FIELDS = (
+    "sku",
+    "price",
+    "stock_on_hand",
+    "is_active",
+    "product__slug",
+    "product__name",
+    "product__material",
+    "product__style",
+    "product__is_active",
+    "product__package_weight_g",
+    "product__package_length_mm",
+    "product__package_width_mm",
+    "product__package_height_mm",
+    "phone_model__slug",
+    "colour__slug",
+    "colour__name",
+    "colour__hex",
+)
+
+
 def variants() -> QuerySet[Variant]:
-    return Variant.objects.filter(is_active=True, product__is_active=True).select_related(
-        "product", "phone_model", "colour"
+    return (
+        Variant.objects.filter(is_active=True, product__is_active=True)
+        .select_related("product", "phone_model", "colour")
+        .only(*VARIANT_FIELDS)
     )
 
 
