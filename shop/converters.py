@@ -8,6 +8,8 @@ resolver. Used for identifiers that are not slugs (SKUs may hold dots or other m
 
 from __future__ import annotations
 
+from django.urls import register_converter
+
 
 class PrintableConverter:
     regex = r"[^/\x00-\x1f\x7f]+"
@@ -17,3 +19,8 @@ class PrintableConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+# Registered when this module is imported: by shop/urls.py, and by every URLconf that uses
+# it, so that importing such a URLconf alone (a test does) works too.
+register_converter(PrintableConverter, "printable")

@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from shop.converters import PrintableConverter
-
-register_converter(PrintableConverter, "printable")
+import shop.converters  # noqa: F401 - registers the "printable" path converter
 
 admin.site.site_header = "caseforge staff"
 admin.site.site_title = "caseforge staff"

@@ -2,6 +2,8 @@
 
 from django.urls import path, re_path
 
+import shop.converters  # noqa: F401 - registers the "printable" path converter
+
 from . import views
 from .errors import not_found
 
