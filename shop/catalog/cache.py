@@ -155,6 +155,10 @@ def _bump_on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     _bump_or_defer(using)
 
 
+# For other apps whose rows the storefront (or the API's cached catalog pages) shows.
+catalog_revision_bump_receiver = _bump_on_change
+
+
 def _bump_on_m2m_change(sender, action: str, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         _bump_or_defer(using)
