@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from configurator.models import Artwork, Design
@@ -83,11 +84,27 @@ def variant_page_cached(
         cache.set(key, (ids, data), ttl())
         return data
     ids, data = cached
-    stock = dict(Variant.objects.filter(pk__in=ids).values_list("pk", "stock_on_hand"))
+    stock = _stock_on_hand(ids)
     for pk, row in zip(ids, data["results"], strict=True):
         row["stock_on_hand"] = stock.get(pk, 0)
         row["in_stock"] = row["stock_on_hand"] > 0
     return data
+
+
+def _stock_on_hand(ids: list[int]) -> dict[int, int]:
+    """Variant id -> stock on hand, in one SELECT without the ORM's model machinery (half
+    the cost of `values_list` for a page of 50, measured in bench/wholesale.py's setup)."""
+    if not ids:
+        return {}
+    opts = Variant._meta
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {qn(opts.pk.column)}, {qn(opts.get_field('stock_on_hand').column)} "
+        f"FROM {qn(opts.db_table)} WHERE {qn(opts.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return dict(cursor.fetchall())
 
 
 def artworks(client: Client) -> QuerySet[Artwork]:
