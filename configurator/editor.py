@@ -99,7 +99,7 @@ def _product_or_404(slug: str) -> tuple[CatalogProduct, Any]:
 def _own_design(request: HttpRequest, token: str | None) -> Design | None:
     """The visitor's own design by token, to start from; None for anyone else's."""
     owner = request_owner(request, create=False)
-    if not token or owner is None or len(token) > 64:
+    if owner is None or not services.is_public_id(token):
         return None
     return Design.objects.owned_by(owner).filter(token=token).first()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -110,12 +111,21 @@ def _artwork_store(
     return record
 
 
+# Artwork and design ids are `secrets.token_urlsafe`: anything else names nothing, and is
+# never sent to the database (PostgreSQL answers a NUL byte in a parameter with an error).
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_public_id(value: object) -> bool:
+    return isinstance(value, str) and PUBLIC_ID.fullmatch(value) is not None
+
+
 def artworks_owned(*, owner: Owner | None, public_ids: Iterable[str]) -> dict[str, Artwork]:
     """The owner's artworks by public id; `NotFound` if any id is not theirs."""
     ids = list(dict.fromkeys(public_ids))
     if not ids:
         return {}
-    if owner is None:
+    if owner is None or not all(is_public_id(i) for i in ids):
         raise NotFound("No such artwork.")
     found = {a.public_id: a for a in Artwork.objects.owned_by(owner).filter(public_id__in=ids)}
     if len(found) != len(ids):
@@ -377,7 +387,7 @@ def _design_store(
 
 def design_get_shared(*, token: str) -> Design:
     """A design by its share token: whoever holds the token may read it."""
-    design = Design.objects.filter(token=token).first()
+    design = Design.objects.filter(token=token).first() if is_public_id(token) else None
     if design is None:
         raise NotFound("No such design.")
     return design

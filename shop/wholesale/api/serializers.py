@@ -135,9 +135,16 @@ class ArtworkUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A PNG, JPEG, WebP, HEIC or AVIF picture, ≤ 25 MB.")
 
 
+# The engine's design spec, described once by the configurator's schema hook
+# (configurator/openapi.py adds the component after generation).
+@extend_schema_field({"$ref": "#/components/schemas/DesignSpec"})
+class DesignSpecField(serializers.DictField):
+    pass
+
+
 class DesignCreateSerializer(serializers.Serializer):
     device = serializers.CharField(max_length=64, help_text="A phone model's slug.")
-    spec = serializers.DictField(help_text="The configurator's design spec (version 1).")
+    spec = DesignSpecField(help_text="The configurator's design spec (version 1).")
     product = serializers.CharField(max_length=100, required=False, allow_blank=True)
     colour = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
@@ -147,7 +154,7 @@ class DesignSerializer(serializers.Serializer):
     device = serializers.CharField()
     product = serializers.CharField()
     colour = serializers.CharField()
-    spec = serializers.DictField()
+    spec = DesignSpecField()
     artworks = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     share_url = serializers.SerializerMethodField()
