@@ -560,10 +560,13 @@ def payment_received(
             and amount == order.total
             and currency == order.currency
             and order.status not in (Status.CANCELLED, Status.REFUNDED)
+            and _paid_total(order) == order.total
         ):
-            # The invoice of a net-terms order, paid after production started: kept.
-            if state_changed:
-                order.save(update_fields=["payment_state"])
+            # The invoice of a net-terms order, paid after production started: kept. Only
+            # the first full payment (nothing received before this one); a second is an
+            # extra payment, given back below like any other.
+            order.paid_at = order.paid_at or timezone.now()
+            order.save(update_fields=["payment_state", "paid_at"])
             _event(order, "invoice_paid", f"Invoice paid ({provider} {reference}).")
             return "invoice paid"
         if state_changed:

@@ -152,6 +152,46 @@ def test_a_net_30_order_goes_into_production_at_once(catalog, sent, run):
     order.refresh_from_db()
     assert result == "invoice paid" and order.payment_state == PaymentState.PAID
     assert order.status == Status.IN_PRODUCTION
+    assert order.paid_at is not None
+
+
+def _invoice_paid(run, order, reference: str) -> str:
+    return run(
+        lambda: orders.payment_received(
+            order_id=order.pk,
+            provider="dev",
+            reference=reference,
+            amount=order.total,
+            currency=order.currency,
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_net_30_invoice_paid_twice_is_refunded_the_second_time(catalog, sent, run):
+    """The invoice paid once is kept (paid, paid_at set); the same amount paid again is an
+    extra payment: given back (a refund queued) and staff told, never kept silently."""
+    from shop.outbox.models import OutboxMessage
+
+    client = WholesaleClientFactory(payment_terms=Client.Terms.NET_30)
+    quote = sent_quote(run, client, ("CLS-IP12-BLK", 50))
+    order = run(lambda: quote_accept(quote_id=quote.pk, address=ADDRESS))
+    assert _invoice_paid(run, order, "inv-1") == "invoice paid"
+    order.refresh_from_db()
+    assert order.payment_state == PaymentState.PAID and order.paid_at is not None
+    paid_at = order.paid_at
+    assert not OutboxMessage.objects.filter(task=orders.REFUND_TASK).exists()
+
+    result = _invoice_paid(run, order, "inv-2")
+    assert "refund queued" in result
+    refund = OutboxMessage.objects.get(task=orders.REFUND_TASK)
+    assert refund.args[:4] == [order.pk, "dev", "inv-2", str(order.total)]
+    assert OutboxMessage.objects.filter(
+        task=orders.STAFF_ALERT_TASK, args=[order.pk, "extra_payment"]
+    ).exists()
+    order.refresh_from_db()
+    assert order.paid_at == paid_at and order.status == Status.IN_PRODUCTION
+    assert order.events.filter(kind="invoice_paid").count() == 1
 
 
 @pytest.mark.django_db
