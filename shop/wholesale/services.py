@@ -37,6 +37,7 @@ from .models import (
     QUANTITY_MAX,
     ApiKey,
     Client,
+    IdempotentRequest,
     Inquiry,
     Quote,
     QuoteEvent,
@@ -123,6 +124,14 @@ def api_key_check(*, key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
     return row
+
+
+def idempotency_purge(*, now: datetime | None = None) -> int:
+    """The periodic job: forget the API's `Idempotency-Key` rows older than
+    WHOLESALE_IDEMPOTENCY_KEEP_HOURS (24 by default), answered or not. Returns how many."""
+    hours = int(getattr(settings, "WHOLESALE_IDEMPOTENCY_KEEP_HOURS", 24))
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    return IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
 # --- the quote state machine -------------------------------------------------------------
