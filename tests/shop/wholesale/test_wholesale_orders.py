@@ -328,3 +328,38 @@ def test_the_expiry_job_expires_and_warns_once(catalog, sent, run):
     assert run(lambda: quotes_expire(now=now + timedelta(hours=48))) == 1
     near.refresh_from_db()
     assert near.status == S.EXPIRED
+
+
+@pytest.mark.django_db
+def test_a_divided_unit_price_is_rounded_half_up_on_the_order_and_the_callback(
+    wholesale_settings, sent, run, staff_user
+):
+    """20.00 each, 8.10 from 10: 8 cases cost 81.00 (break protection), 10.125 each, shown
+    as 10.13 (half-up, `pricing.cents`) on the order's line and in the callback's data, as
+    on the quote; never 10.12 (half-even)."""
+    from shop.wholesale.services import quote_send
+    from tests.factories import (
+        PriceGroupFactory,
+        PriceTierFactory,
+        ProductTermsFactory,
+        VariantFactory,
+    )
+
+    variant = VariantFactory(sku="EVN-8", price=Decimal("20.00"), stock_on_hand=50)
+    ProductTermsFactory(product=variant.product, min_quantity=1, increment=1)
+    PriceTierFactory(variant=variant, min_quantity=10, unit_price=Decimal("8.10"))
+    client = WholesaleClientFactory(
+        price_group=PriceGroupFactory(name="List prices", discount_percent=Decimal("0"))
+    )
+    quote = run(lambda: quote_request(client=client, lines=lines(("EVN-8", 8)), ship_country="US"))
+    line = quote.lines.get()
+    assert (line.unit_price, line.line_total) == (Decimal("10.13"), Decimal("81.00"))
+    assert quote.status == S.IN_REVIEW  # a deep discount: staff send it as priced
+    quote = run(lambda: quote_send(quote_id=quote.pk, actor=staff_user))
+    assert quote.status == S.SENT
+    (ready,) = [data for _, event, data in sent.callbacks if event == "quote.ready"]
+    assert ready["lines"][0]["unit_price"] == "10.13"
+    assert ready["lines"][0]["line_total"] == "81.00"
+    order = run(lambda: quote_accept(quote_id=quote.pk, address=ADDRESS))
+    (order_line,) = order.lines.all()
+    assert (order_line.unit_price, order_line.line_total) == (Decimal("10.13"), Decimal("81.00"))
