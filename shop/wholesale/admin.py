@@ -589,8 +589,6 @@ class QuoteAdmin(admin.ModelAdmin):
             act(quote)
         except services.QuoteError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-        except NotImplementedError:
-            self.message_user(request, "This action is not available yet.", messages.ERROR)
         else:
             self.message_user(request, done.format(number=quote.number), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:wholesale_quote_change", args=[quote.pk]))
@@ -624,13 +622,10 @@ class QuoteAdmin(admin.ModelAdmin):
         return require_POST(self._reprice)(request, quote_id)
 
     def _reprice(self, request, quote_id):
-        reprice = getattr(services, "quote_reprice", None)
-        if reprice is None:
-            raise PermissionDenied
         return self._act(
             request,
             quote_id,
-            lambda q: reprice(quote_id=q.pk, actor=request.user),
+            lambda q: services.quote_reprice(quote_id=q.pk, actor=request.user),
             "Quote {number} goes back to pricing.",
         )
 
@@ -646,8 +641,7 @@ class QuoteAdmin(admin.ModelAdmin):
                 "can_send": QuoteStatus.SENT in services.TRANSITIONS[quote.status]
                 and quote.status != QuoteStatus.REQUESTED,
                 "can_decline": QuoteStatus.DECLINED in services.TRANSITIONS[quote.status],
-                "can_reprice": hasattr(services, "quote_reprice")
-                and QuoteStatus.REQUESTED in services.TRANSITIONS[quote.status],
+                "can_reprice": QuoteStatus.REQUESTED in services.TRANSITIONS[quote.status],
                 "adjustable": quote.status in ADJUSTABLE,
             }
         if quote is not None:
