@@ -310,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.wholesale.tasks.quotes_expire_job",
         "schedule": 300.0,
     },
+    # The API's Idempotency-Key rows older than WHOLESALE_IDEMPOTENCY_KEEP_HOURS.
+    "wholesale-idempotency-purge": {
+        "task": "shop.wholesale.tasks.idempotency_purge",
+        "schedule": 3600.0,
+    },
 }
 
 CACHES = {
@@ -577,6 +582,10 @@ WHOLESALE_CALLBACK_MAX_ATTEMPTS = 8
 # API request bodies above this are refused (413) before they are read; uploads have the
 # configurator's own limit.
 WHOLESALE_API_MAX_BODY = 256 * 1024
+# Idempotency-Key: a key whose request never answered (its process died) is free again after
+# this many seconds; answers are replayed for this many hours, then purged (hourly job).
+WHOLESALE_IDEMPOTENCY_STALE_SECONDS = 120
+WHOLESALE_IDEMPOTENCY_KEEP_HOURS = 24
 
 # --- Reviews and points (shop/reviews) ---------------------------------------------------------
 # Points an approved review earns, unless staff set them in the admin (Reward settings).

@@ -38,6 +38,7 @@ from shop.catalog.models import Variant
 from shop.catalog.presentation import stock_state
 from shop.catalog.pricing import RetailStrategy, shop_currency
 from shop.outbox.services import outbox_enqueue
+from shop.wholesale.pricing import cents as wholesale_cents
 
 from . import shipping as shipping_rules
 from .models import (
@@ -406,7 +407,8 @@ def order_place_wholesale(*, quote, address: dict[str, str], actor=None) -> Orde
                     sku=line.variant.sku,
                     design_token=line.design.token if line.design_id else "",
                     design_hash=line.design.content_hash if line.design_id else "",
-                    unit_price=(line.line_total / line.quantity).quantize(CENTS),
+                    # Half-up, as the quote, its PDF and the API show it (`pricing`).
+                    unit_price=wholesale_cents(line.line_total / line.quantity),
                     quantity=line.quantity,
                     line_total=line.line_total,
                 )
@@ -560,10 +562,13 @@ def payment_received(
             and amount == order.total
             and currency == order.currency
             and order.status not in (Status.CANCELLED, Status.REFUNDED)
+            and _paid_total(order) == order.total
         ):
-            # The invoice of a net-terms order, paid after production started: kept.
-            if state_changed:
-                order.save(update_fields=["payment_state"])
+            # The invoice of a net-terms order, paid after production started: kept. Only
+            # the first full payment (nothing received before this one); a second is an
+            # extra payment, given back below like any other.
+            order.paid_at = order.paid_at or timezone.now()
+            order.save(update_fields=["payment_state", "paid_at"])
             _event(order, "invoice_paid", f"Invoice paid ({provider} {reference}).")
             return "invoice paid"
         if state_changed:

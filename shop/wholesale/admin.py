@@ -14,7 +14,6 @@ waiting for one are highlighted when it is due within 4 hours or past.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -48,13 +47,12 @@ from .models import (
     QuoteLine,
     QuoteStatus,
 )
-from .pricing import cents
 
 # Quotes waiting for the reply we promised within 24 hours, and how early they are flagged.
 WAITING = (QuoteStatus.REQUESTED, QuoteStatus.PRICED, QuoteStatus.IN_REVIEW)
 DUE_SOON = timedelta(hours=4)
 # Staff may change prices while the quote is one of these.
-ADJUSTABLE = (QuoteStatus.PRICED, QuoteStatus.IN_REVIEW)
+ADJUSTABLE = services.ADJUSTABLE
 QUOTE_MANAGE_PERMISSION = "wholesale.change_quote"
 
 
@@ -522,63 +520,46 @@ class QuoteAdmin(admin.ModelAdmin):
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     # --- saving staff's prices ---
+    # The admin only gathers what staff changed; `services.quote_adjust` applies it (the row
+    # locked, an event per change, the totals by the same rule as sending).
 
     def save_model(self, request, obj, form, change):
-        # In the admin's transaction: the row locked, and the status checked again.
-        locked = services._locked(obj.pk)
-        obj._adjustable = locked.status in ADJUSTABLE
-        if obj._adjustable and "shipping_override" in form.changed_data:
-            obj.save(update_fields=["shipping_override"])
-            services.quote_event(
-                obj,
-                "override",
-                f"Shipping set to {obj.shipping_override or 'the estimate'}.",
-                actor=request.user,
-                data={"shipping_override": str(obj.shipping_override or "")},
-            )
+        obj._line_overrides = {}
+        obj._shipping_changed = "shipping_override" in form.changed_data
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not QuoteLine:
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)  # sets changed_objects for the admin's history; no writes
-        if not getattr(form.instance, "_adjustable", False):
-            return None  # sent or decided meanwhile: its prices are what the contact has
         for line_form in formset.forms:
-            if "unit_price_override" not in line_form.changed_data:
-                continue
-            line = line_form.instance
-            QuoteLine.objects.filter(pk=line.pk).update(
-                unit_price_override=line.unit_price_override
-            )
-            services.quote_event(
-                form.instance,
-                "override",
-                f"Line {line.position} ({line.variant.sku}) unit price set to "
-                f"{line.unit_price_override or 'the priced one'}.",
-                actor=request.user,
-                data={
-                    "line": line.position,
-                    "unit_price_override": str(line.unit_price_override or ""),
-                },
-            )
+            if "unit_price_override" in line_form.changed_data:
+                line = line_form.instance
+                form.instance._line_overrides[line.pk] = line.unit_price_override
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if getattr(form.instance, "_adjustable", False):
-            _totals_refresh(form.instance)
+        quote = form.instance
+        extra = {"shipping_override": quote.shipping_override} if quote._shipping_changed else {}
+        try:
+            services.quote_adjust(
+                quote_id=quote.pk,
+                line_overrides=quote._line_overrides,
+                actor=request.user,
+                **extra,
+            )
+        except services.QuoteError as exc:
+            quote._adjust_error = str(exc)  # sent or decided meanwhile: nothing changed
+        quote.refresh_from_db()
 
     def response_change(self, request, obj):
-        if getattr(obj, "_adjustable", False):
+        error = getattr(obj, "_adjust_error", None)
+        if error is None:
             self.message_user(
                 request, f"Prices of {obj.number} saved; totals recomputed.", messages.SUCCESS
             )
         else:
-            self.message_user(
-                request,
-                f"Quote {obj.number} is {obj.get_status_display().lower()}: its prices can no "
-                "longer change.",
-                messages.WARNING,
-            )
+            self.message_user(request, error, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:wholesale_quote_change", args=[obj.pk]))
 
     # --- the quote page's buttons ---
@@ -608,8 +589,6 @@ class QuoteAdmin(admin.ModelAdmin):
             act(quote)
         except services.QuoteError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-        except NotImplementedError:
-            self.message_user(request, "This action is not available yet.", messages.ERROR)
         else:
             self.message_user(request, done.format(number=quote.number), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:wholesale_quote_change", args=[quote.pk]))
@@ -643,13 +622,10 @@ class QuoteAdmin(admin.ModelAdmin):
         return require_POST(self._reprice)(request, quote_id)
 
     def _reprice(self, request, quote_id):
-        reprice = getattr(services, "quote_reprice", None)
-        if reprice is None:
-            raise PermissionDenied
         return self._act(
             request,
             quote_id,
-            lambda q: reprice(quote_id=q.pk, actor=request.user),
+            lambda q: services.quote_reprice(quote_id=q.pk, actor=request.user),
             "Quote {number} goes back to pricing.",
         )
 
@@ -665,8 +641,7 @@ class QuoteAdmin(admin.ModelAdmin):
                 "can_send": QuoteStatus.SENT in services.TRANSITIONS[quote.status]
                 and quote.status != QuoteStatus.REQUESTED,
                 "can_decline": QuoteStatus.DECLINED in services.TRANSITIONS[quote.status],
-                "can_reprice": hasattr(services, "quote_reprice")
-                and QuoteStatus.REQUESTED in services.TRANSITIONS[quote.status],
+                "can_reprice": QuoteStatus.REQUESTED in services.TRANSITIONS[quote.status],
                 "adjustable": quote.status in ADJUSTABLE,
             }
         if quote is not None:
@@ -678,28 +653,6 @@ class QuoteAdmin(admin.ModelAdmin):
                 show_delete=False,
             )
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
-
-
-def _totals_refresh(quote: Quote) -> None:
-    """Line totals, subtotal and total again after staff changed a price (the quote's row
-    is locked by `save_model` in the admin's transaction). Rounded as `pricing` states:
-    unit prices are cents, line totals unit x quantity, totals sums."""
-    subtotal = Decimal("0.00")
-    priced = True
-    for line in QuoteLine.objects.filter(quote=quote).order_by("position"):
-        unit = presentation.line_unit_price(line)
-        if unit is None:
-            priced = False
-            continue
-        total = cents(unit) * line.quantity
-        if line.line_total != total:
-            QuoteLine.objects.filter(pk=line.pk).update(line_total=total)
-        subtotal += total
-    shipping = presentation.quote_shipping(quote)
-    if not priced or shipping is None:
-        return
-    Quote.objects.filter(pk=quote.pk).update(subtotal=subtotal, total=subtotal + shipping)
-    quote.subtotal, quote.total = subtotal, subtotal + shipping
 
 
 # --- inquiries ---------------------------------------------------------------------------

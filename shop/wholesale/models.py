@@ -303,6 +303,9 @@ class Quote(models.Model):
     order = models.OneToOneField(
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="quote"
     )
+    # Unused: nothing writes or reads it. The PDF is drawn on request (`pdf.quote_pdf`,
+    # deterministic) by the web page, the API and the mail. Left in place to spare a
+    # migration; drop it with the next one that touches quotes.
     pdf = models.FileField(upload_to="quotes/", blank=True, editable=False)
 
     class Meta:

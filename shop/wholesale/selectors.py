@@ -24,7 +24,7 @@ from .models import (
     Quote,
     QuoteStatus,
 )
-from .pricing import ItemTerms, Tier, tiers_for
+from .pricing import ItemTerms, Tier, cents, tiers_for
 
 DEFAULT_WEB_PRICE_GROUP = "Web inquiries"
 
@@ -133,8 +133,9 @@ def quote_summary(quote: Quote) -> dict:
                 "sku": line.variant.sku,
                 "design": line.design.token if line.design_id else None,
                 "quantity": line.quantity,
+                # Half-up to the cent (`pricing.cents`), as the quote, its PDF and the order.
                 "unit_price": money(
-                    line.line_total / line.quantity if line.line_total is not None else None
+                    cents(line.line_total / line.quantity) if line.line_total is not None else None
                 ),
                 "line_total": money(line.line_total),
             }

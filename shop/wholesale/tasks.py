@@ -129,4 +129,11 @@ def quotes_expire_job() -> int:
     return services.quotes_expire()
 
 
+# Periodic (beat, hourly): the API's Idempotency-Key rows past WHOLESALE_IDEMPOTENCY_KEEP_HOURS.
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=270, **{**RETRY, "max_retries": 2})
+def idempotency_purge() -> int:
+    """Delete the Idempotency-Key rows kept longer than WHOLESALE_IDEMPOTENCY_KEEP_HOURS."""
+    return services.idempotency_purge()
+
+
 from .callback_tasks import *  # noqa: E402, F403 - registers the callback tasks with Celery

@@ -222,18 +222,14 @@ def quote_detail(request: HttpRequest, number: str, access_key: str) -> HttpResp
 @never_cache
 @require_GET
 def quote_pdf(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
-    """The sent quote's PDF (the stored one, made when it was sent; else drawn now)."""
+    """The sent quote's PDF, drawn on request from the quote (deterministic: the same
+    quote gives the same bytes), as the API's and the mail's."""
+    from .pdf import quote_pdf as render_pdf
+
     quote = _quote_by_key(number, access_key)
     if not presentation.is_offer(quote):
         raise Http404("This quote has no PDF yet.")
-    if quote.pdf:
-        with quote.pdf.open("rb") as stored:
-            body = stored.read()
-    else:
-        from .pdf import quote_pdf as render_pdf
-
-        body = render_pdf(quote=quote)
-    response = HttpResponse(body, content_type="application/pdf")
+    response = HttpResponse(render_pdf(quote=quote), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="quote-{quote.number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

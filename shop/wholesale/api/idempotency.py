@@ -5,6 +5,13 @@ constraint (client, key): a concurrent duplicate finds it unanswered and gets 40
 one with the same method, path and body gets the stored status and JSON with
 `Idempotent-Replayed: true`; with anything else, 422. Keys are per client. A request that
 fails (any error) frees its key, so the client may retry it.
+
+A row left unanswered by a process that died mid-request (no error to free it) is free
+again after WHOLESALE_IDEMPOTENCY_STALE_SECONDS (120 by default): the next request with
+the key deletes it and claims the key anew, under the same unique constraint, so two
+retries still cannot both run. Answers are kept WHOLESALE_IDEMPOTENCY_KEEP_HOURS (24 by
+default): the beat job `shop.wholesale.tasks.idempotency_purge` deletes older rows
+(`services.idempotency_purge`).
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -61,26 +71,48 @@ def idempotent(request, work: Callable[[], Response]) -> Response:
     client = request.auth.client
     fingerprint = {"method": request.method, "path": request.path[:255]}
     body_hash = _body_hash(request)
-    try:
-        with transaction.atomic():
-            row = IdempotentRequest.objects.create(
-                client=client, key=key, body_hash=body_hash, **fingerprint
-            )
-    except IntegrityError:
-        return _replay(client, key, fingerprint, body_hash)
+    row = None
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                row = IdempotentRequest.objects.create(
+                    client=client, key=key, body_hash=body_hash, **fingerprint
+                )
+            break
+        except IntegrityError:
+            if not _free_if_stale(client, key):
+                return _replay(client, key, fingerprint, body_hash)
+            # A stale row freed: claim the key again (another retry may win it first).
+    if row is None:
+        raise InFlight
+    # The row is touched by its id only from here: should it have been freed as stale
+    # meanwhile (a request slower than the stale limit), nothing else is changed.
+    mine = IdempotentRequest.objects.filter(pk=row.pk)
     try:
         response = work()
     except BaseException:
-        row.delete()
+        mine.delete()
         raise
     if response.status_code >= 300:  # refusals are not kept: the key stays free
-        row.delete()
+        mine.delete()
         return response
     # Stored as the client received it (decimals and dates as strings).
-    row.response = json.loads(JSONRenderer().render(response.data))
-    row.status_code = response.status_code
-    row.save(update_fields=["response", "status_code"])
+    mine.update(
+        response=json.loads(JSONRenderer().render(response.data)),
+        status_code=response.status_code,
+    )
     return response
+
+
+def _free_if_stale(client, key: str) -> bool:
+    """Delete the key's row if it was never answered and is older than the stale limit
+    (its request died); True if this call deleted it (of two at once, one does)."""
+    seconds = int(getattr(settings, "WHOLESALE_IDEMPOTENCY_STALE_SECONDS", 120))
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    deleted, _ = IdempotentRequest.objects.filter(
+        client=client, key=key, status_code__isnull=True, created_at__lt=cutoff
+    ).delete()
+    return bool(deleted)
 
 
 def _replay(client, key: str, fingerprint: dict, body_hash: str) -> Response:

@@ -21,7 +21,8 @@ from tests.factories import (
     ProductTermsFactory,
     WholesaleClientFactory,
 )
-from tests.shop.wholesale.staff_quotes import make_quote
+from tests.shop.wholesale.quoting import *  # noqa: F403 - the fixtures: sent, wholesale_settings
+from tests.shop.wholesale.staff_quotes import make_quote, make_variant
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +344,89 @@ def test_decline_and_reprice_buttons(staff_client, db):
     )
     other.refresh_from_db()
     assert other.status == QuoteStatus.DECLINED
+
+
+def test_a_staff_save_keeps_a_break_protected_line_total(
+    staff_client, staff_user, wholesale_settings, sent
+):
+    """20.00 each, 9.50 from 50: 45 cases cost 475.00 (what 50 would), shown at 10.56 each.
+    Staff save the quote page without touching that line (only the shipping), and send it:
+    the line still costs 475.00, not 10.56 x 45 = 475.20."""
+    from shop.wholesale.models import Quote
+
+    quote = _break_protected_quote()
+    line = quote.lines.get()
+    url = reverse("admin:wholesale_quote_change", args=[quote.pk])
+    response = staff_client.post(url, _change_data(quote, {}, shipping="30.00"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    line.refresh_from_db()
+    quote.refresh_from_db()
+    assert line.line_total == Decimal("475.00")
+    assert (quote.subtotal, quote.total) == (Decimal("475.00"), Decimal("505.00"))
+
+    services.quote_send(quote_id=quote.pk, actor=staff_user)
+    quote = Quote.objects.get(pk=quote.pk)
+    assert quote.status == QuoteStatus.SENT
+    assert quote.lines.get().line_total == Decimal("475.00")
+    assert (quote.subtotal, quote.shipping, quote.total) == (
+        Decimal("475.00"),
+        Decimal("30.00"),
+        Decimal("505.00"),
+    )
+
+
+def _break_protected_quote():
+    """45 cases at 20.00, 9.50 from 50, no discount: priced 475.00, held for staff."""
+    from tests.factories import PriceGroupFactory, PriceTierFactory
+
+    variant = make_variant(price="20.00")
+    ProductTermsFactory(product=variant.product, min_quantity=1, increment=1)
+    PriceTierFactory(variant=variant, min_quantity=50, unit_price=Decimal("9.50"))
+    client = WholesaleClientFactory(
+        price_group=PriceGroupFactory(name="No discount", discount_percent=Decimal("0"))
+    )
+    quote = services.quote_request(
+        client=client, lines=[services.LineIn(variant.sku, 45)], ship_country="US"
+    )
+    services.quote_price(quote_id=quote.pk)
+    quote.refresh_from_db()
+    line = quote.lines.get()
+    assert quote.status == QuoteStatus.IN_REVIEW  # deep discount: held for staff
+    assert (line.unit_price, line.line_total) == (Decimal("10.56"), Decimal("475.00"))
+    return quote
+
+
+def test_clearing_a_staff_price_restores_the_priced_line_total(
+    staff_client, staff_user, wholesale_settings, sent
+):
+    """Staff set 10.00 on the break-protected line (450.00), then clear it: the line costs
+    475.00 again, as priced, not the override's total nor 10.56 x 45."""
+    quote = _break_protected_quote()
+    url = reverse("admin:wholesale_quote_change", args=[quote.pk])
+    staff_client.post(url, _change_data(quote, {1: "10.00"}))
+    quote.refresh_from_db()
+    assert quote.lines.get().line_total == Decimal("450.00")
+    assert quote.subtotal == Decimal("450.00")
+    staff_client.post(url, _change_data(quote, {}))
+    quote.refresh_from_db()
+    line = quote.lines.get()
+    assert line.unit_price_override is None
+    assert (line.unit_price, line.line_total) == (Decimal("10.56"), Decimal("475.00"))
+    assert quote.subtotal == Decimal("475.00")
+    assert quote.total == Decimal("475.00") + quote.shipping
+    assert [e.data["unit_price_override"] for e in quote.events.filter(kind="override")] == [
+        "10.00",
+        "",
+    ]
+    assert all(e.actor == staff_user for e in quote.events.filter(kind="override"))
+
+
+def test_staff_prices_are_refused_once_the_quote_is_sent(db, staff_user):
+    quote = make_quote(status=QuoteStatus.SENT)
+    line = quote.lines.get()
+    with pytest.raises(services.QuoteError, match="can no longer change"):
+        services.quote_adjust(
+            quote_id=quote.pk, line_overrides={line.pk: Decimal("1.00")}, actor=staff_user
+        )
+    line.refresh_from_db()
+    assert line.unit_price_override is None

@@ -209,3 +209,18 @@ def test_any_number_and_key_is_a_404_never_an_error(client):
             assert response.status_code == expected, (number, key)
 
     check()
+
+
+def test_the_pdf_is_drawn_from_the_quote_not_a_stored_file(client):
+    """Whatever the unused `Quote.pdf` field holds, the page serves the PDF drawn from the
+    quote as it is (the same bytes as the API's and the mail's)."""
+    from django.core.files.base import ContentFile
+
+    from shop.wholesale.pdf import quote_pdf
+
+    quote = make_quote(status=QuoteStatus.SENT)
+    quote.pdf.save("stale.pdf", ContentFile(b"%PDF-1.4 stale prices"), save=True)
+    response = client.get(page_url(quote, action="pdf"))
+    assert response.status_code == 200
+    assert b"stale prices" not in response.content
+    assert response.content == quote_pdf(quote=quote)

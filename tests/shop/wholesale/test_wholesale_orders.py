@@ -152,6 +152,46 @@ def test_a_net_30_order_goes_into_production_at_once(catalog, sent, run):
     order.refresh_from_db()
     assert result == "invoice paid" and order.payment_state == PaymentState.PAID
     assert order.status == Status.IN_PRODUCTION
+    assert order.paid_at is not None
+
+
+def _invoice_paid(run, order, reference: str) -> str:
+    return run(
+        lambda: orders.payment_received(
+            order_id=order.pk,
+            provider="dev",
+            reference=reference,
+            amount=order.total,
+            currency=order.currency,
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_net_30_invoice_paid_twice_is_refunded_the_second_time(catalog, sent, run):
+    """The invoice paid once is kept (paid, paid_at set); the same amount paid again is an
+    extra payment: given back (a refund queued) and staff told, never kept silently."""
+    from shop.outbox.models import OutboxMessage
+
+    client = WholesaleClientFactory(payment_terms=Client.Terms.NET_30)
+    quote = sent_quote(run, client, ("CLS-IP12-BLK", 50))
+    order = run(lambda: quote_accept(quote_id=quote.pk, address=ADDRESS))
+    assert _invoice_paid(run, order, "inv-1") == "invoice paid"
+    order.refresh_from_db()
+    assert order.payment_state == PaymentState.PAID and order.paid_at is not None
+    paid_at = order.paid_at
+    assert not OutboxMessage.objects.filter(task=orders.REFUND_TASK).exists()
+
+    result = _invoice_paid(run, order, "inv-2")
+    assert "refund queued" in result
+    refund = OutboxMessage.objects.get(task=orders.REFUND_TASK)
+    assert refund.args[:4] == [order.pk, "dev", "inv-2", str(order.total)]
+    assert OutboxMessage.objects.filter(
+        task=orders.STAFF_ALERT_TASK, args=[order.pk, "extra_payment"]
+    ).exists()
+    order.refresh_from_db()
+    assert order.paid_at == paid_at and order.status == Status.IN_PRODUCTION
+    assert order.events.filter(kind="invoice_paid").count() == 1
 
 
 @pytest.mark.django_db
@@ -288,3 +328,38 @@ def test_the_expiry_job_expires_and_warns_once(catalog, sent, run):
     assert run(lambda: quotes_expire(now=now + timedelta(hours=48))) == 1
     near.refresh_from_db()
     assert near.status == S.EXPIRED
+
+
+@pytest.mark.django_db
+def test_a_divided_unit_price_is_rounded_half_up_on_the_order_and_the_callback(
+    wholesale_settings, sent, run, staff_user
+):
+    """20.00 each, 8.10 from 10: 8 cases cost 81.00 (break protection), 10.125 each, shown
+    as 10.13 (half-up, `pricing.cents`) on the order's line and in the callback's data, as
+    on the quote; never 10.12 (half-even)."""
+    from shop.wholesale.services import quote_send
+    from tests.factories import (
+        PriceGroupFactory,
+        PriceTierFactory,
+        ProductTermsFactory,
+        VariantFactory,
+    )
+
+    variant = VariantFactory(sku="EVN-8", price=Decimal("20.00"), stock_on_hand=50)
+    ProductTermsFactory(product=variant.product, min_quantity=1, increment=1)
+    PriceTierFactory(variant=variant, min_quantity=10, unit_price=Decimal("8.10"))
+    client = WholesaleClientFactory(
+        price_group=PriceGroupFactory(name="List prices", discount_percent=Decimal("0"))
+    )
+    quote = run(lambda: quote_request(client=client, lines=lines(("EVN-8", 8)), ship_country="US"))
+    line = quote.lines.get()
+    assert (line.unit_price, line.line_total) == (Decimal("10.13"), Decimal("81.00"))
+    assert quote.status == S.IN_REVIEW  # a deep discount: staff send it as priced
+    quote = run(lambda: quote_send(quote_id=quote.pk, actor=staff_user))
+    assert quote.status == S.SENT
+    (ready,) = [data for _, event, data in sent.callbacks if event == "quote.ready"]
+    assert ready["lines"][0]["unit_price"] == "10.13"
+    assert ready["lines"][0]["line_total"] == "81.00"
+    order = run(lambda: quote_accept(quote_id=quote.pk, address=ADDRESS))
+    (order_line,) = order.lines.all()
+    assert (order_line.unit_price, order_line.line_total) == (Decimal("10.13"), Decimal("81.00"))

@@ -149,3 +149,121 @@ def test_a_concurrent_duplicate_is_409(api, monkeypatch):
     assert replay.status_code == 201 and replay.json() == results["first"].json()
     assert Quote.objects.count() == 1
     assert IdempotentRequest.objects.get(key="k-race").status_code == 201
+
+
+def _age(key: str, seconds: float) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    IdempotentRequest.objects.filter(key=key).update(
+        created_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+@pytest.mark.django_db
+def test_a_key_left_unanswered_by_a_crash_is_free_after_the_stale_limit(
+    api, wholesale_client, settings
+):
+    """A process that died mid-request left its row unanswered: the key answers 409 while
+    the row is younger than WHOLESALE_IDEMPOTENCY_STALE_SECONDS, then the retry runs (one
+    quote made) and its answer is kept and replayed."""
+    settings.WHOLESALE_IDEMPOTENCY_STALE_SECONDS = 60
+    sku = VariantFactory().sku
+    body = request_body(sku)
+    crashed = post(api, body, "k-crash")  # answered, then made to look unanswered
+    assert crashed.status_code == 201
+    Quote.objects.all().delete()
+    IdempotentRequest.objects.filter(key="k-crash").update(status_code=None, response=None)
+    _age("k-crash", 30)
+    busy = post(api, body, "k-crash")
+    assert busy.status_code == 409 and busy.json()["code"] == "idempotency_in_flight"
+    assert Quote.objects.count() == 0
+
+    _age("k-crash", 61)
+    retry = post(api, body, "k-crash")
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+    assert Quote.objects.count() == 1
+    row = IdempotentRequest.objects.get(key="k-crash")
+    assert row.status_code == 201
+    replay = post(api, body, "k-crash")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json() == retry.json()
+
+
+@pytest.mark.django_db
+def test_an_answered_key_is_never_stale(api, settings):
+    """Only unanswered rows go stale: an old answer is still replayed, not run again."""
+    settings.WHOLESALE_IDEMPOTENCY_STALE_SECONDS = 60
+    body = request_body(VariantFactory().sku)
+    first = post(api, body, "k-old")
+    _age("k-old", 3600)
+    again = post(api, body, "k-old")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Quote.objects.count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_retries_of_a_stale_key_run_once(api, monkeypatch, settings):
+    """Two retries after a crash: one frees the stale row and runs; the other finds the key
+    claimed again (409), and no second quote is made."""
+    settings.WHOLESALE_IDEMPOTENCY_STALE_SECONDS = 60
+    sku = VariantFactory().sku
+    body = request_body(sku)
+    assert post(api, body, "k-stale").status_code == 201
+    Quote.objects.all().delete()
+    IdempotentRequest.objects.filter(key="k-stale").update(status_code=None, response=None)
+    _age("k-stale", 120)
+
+    started, release = threading.Event(), threading.Event()
+    real = services.quote_request
+
+    def slow(**kwargs):
+        started.set()
+        assert release.wait(30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "quote_request", slow)
+    results = {}
+
+    def first():
+        from django.db import connection
+
+        try:
+            results["first"] = post(api, body, "k-stale")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert started.wait(30)
+        second = post(api, body, "k-stale")
+    finally:
+        release.set()
+        thread.join(30)
+    assert second.status_code == 409, second.content
+    assert results["first"].status_code == 201
+    assert Quote.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_purge_job_forgets_keys_older_than_the_keep_hours(api, settings):
+    """Rows older than WHOLESALE_IDEMPOTENCY_KEEP_HOURS go (answered or not); younger stay.
+    The job is on the beat schedule."""
+    from shop.wholesale.tasks import idempotency_purge
+
+    settings.WHOLESALE_IDEMPOTENCY_KEEP_HOURS = 2
+    sku = VariantFactory().sku
+    for key in ("old", "older", "young"):
+        assert post(api, request_body(sku), key).status_code == 201
+    _age("old", 2 * 3600 + 5)
+    _age("older", 50 * 3600)
+    IdempotentRequest.objects.filter(key="older").update(status_code=None)
+    _age("young", 3600)
+    assert idempotency_purge() == 2
+    assert set(IdempotentRequest.objects.values_list("key", flat=True)) == {"young"}
+    assert any(
+        job["task"] == "shop.wholesale.tasks.idempotency_purge"
+        for job in settings.CELERY_BEAT_SCHEDULE.values()
+    )
