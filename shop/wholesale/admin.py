@@ -32,6 +32,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shop.orders.admin import ReadOnlyInline
 from shop.validators import single_line
 
 from . import presentation, services
@@ -54,21 +55,6 @@ DUE_SOON = timedelta(hours=4)
 # Staff may change prices while the quote is one of these.
 ADJUSTABLE = services.ADJUSTABLE
 QUOTE_MANAGE_PERMISSION = "wholesale.change_quote"
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _when(value) -> str:
