@@ -200,6 +200,22 @@ def reviews_reject(*, review_ids: Iterable[int], reason: str = "") -> int:
     return hidden
 
 
+def ratings_refresh(*, product_ids: Iterable[int]) -> int:
+    """Re-rate products after their approved reviews were deleted without the services
+    (an account deleted with its reviews: see signals.py), in one transaction, bumping the
+    catalog revision once; how many products were re-rated (a product deleted meanwhile is
+    skipped: its rating went with it)."""
+    done = 0
+    with transaction.atomic():
+        for pk in sorted(set(product_ids)):
+            if CaseProduct.objects.filter(pk=pk).exists():
+                _rating_refresh(pk)
+                done += 1
+        if done:
+            catalog_revision_bump()
+    return done
+
+
 # --- the shopper's side -------------------------------------------------------------------
 
 
