@@ -4,6 +4,7 @@ votes and reports over HTTP, the catalog cards and the account's points."""
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -259,3 +260,18 @@ def test_the_form_is_prefilled_with_the_accounts_review(alice, product):
     ReviewFactory(user=alice, product=product, title="My old title")
     html = reviews_html(signed_in(alice), product)
     assert "Edit your review" in html and 'value="My old title"' in html
+
+
+def test_made_up_page_numbers_share_the_last_pages_cache_entry(client, product):
+    """Thirty page numbers past the end show the last page and add at most one cached
+    region (plus the product's counts), instead of one entry each."""
+    for n in range(12):  # 2 pages of 10
+        approved(product, title=f"Review number {n}", stars=4)
+    reviews_html(client, product)  # page 1, cached
+    with mock.patch.object(cache, "set", wraps=cache.set) as cache_set:
+        for page in range(3, 33):
+            shown = titles(reviews_html(client, product, review_page=page))
+            assert shown == ["Review number 1", "Review number 0"]  # the last page
+    added = {call.args[0] for call in cache_set.call_args_list}
+    regions = {key for key in added if ":reviews:" in key}
+    assert len(regions) <= 1 and len(added) <= 2, added
