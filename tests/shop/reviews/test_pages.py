@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from shop.catalog.cache import catalog_revision
 from shop.reviews import services
@@ -275,3 +276,22 @@ def test_made_up_page_numbers_share_the_last_pages_cache_entry(client, product):
     added = {call.args[0] for call in cache_set.call_args_list}
     regions = {key for key in added if ":reviews:" in key}
     assert len(regions) <= 1 and len(added) <= 2, added
+
+
+def test_photo_cache_headers(alice, staff_client, product):
+    """A pending review's photo is shown to its author and staff only, never stored by a
+    cache; once approved it is public for ten minutes, so a photo taken down (rejected,
+    reported, deleted) leaves shared caches soon."""
+    signed_in(alice).post(submit_url(product), {**review_data(), "photos": [upload(jpeg())]})
+    photo = ReviewPhoto.objects.get()
+    for size in ("thumb", "full"):
+        url = f"/reviews/photos/{photo.name}/{size}.webp"
+        assert signed_in(alice).get(url)["Cache-Control"] == "private, no-store"
+        assert staff_client.get(url)["Cache-Control"] == "private, no-store"
+    services.review_approve(review_id=photo.review_id)
+    for size in ("thumb", "full"):
+        response = Client().get(f"/reviews/photos/{photo.name}/{size}.webp")
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "public, max-age=600"
+    services.review_reject(review_id=photo.review_id, reason="No.")
+    assert Client().get(f"/reviews/photos/{photo.name}/thumb.webp").status_code == 404
