@@ -295,3 +295,21 @@ def test_photo_cache_headers(alice, staff_client, product):
         assert response["Cache-Control"] == "public, max-age=600"
     services.review_reject(review_id=photo.review_id, reason="No.")
     assert Client().get(f"/reviews/photos/{photo.name}/thumb.webp").status_code == 404
+
+
+def test_the_review_form_needs_its_csrf_token(alice, product, settings):
+    """The form's view checks CSRF itself (after the capped upload handler has read the
+    body): a post without the token is refused with 403 and nothing is stored, photo files
+    included; the same post with the page's token goes through."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    data = {**review_data(), "photos": [upload(jpeg())]}
+    assert client.post(submit_url(product), data).status_code == 403
+    assert not Review.objects.exists() and not ReviewPhoto.objects.exists()
+    assert stored_files(settings) == []
+
+    html = client.get(product.get_absolute_url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    data = {**review_data(), "photos": [upload(jpeg())], "csrfmiddlewaretoken": token}
+    assert client.post(submit_url(product), data).status_code == 302
+    assert Review.objects.get().photos.count() == 1
