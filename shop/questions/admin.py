@@ -35,6 +35,18 @@ def _user_link(user) -> str:
     return format_html('<a href="{}">{}</a>', url, user.get_username())
 
 
+def _product_link(product, anchor: str = "questions") -> str:
+    """The product's admin page, and its storefront page at `anchor`."""
+    url = reverse("admin:catalog_caseproduct_change", args=[product.pk])
+    return format_html(
+        '<a href="{}">{}</a> (<a href="{}#{}">page</a>)',
+        url,
+        product.name,
+        product.get_absolute_url(),
+        anchor,
+    )
+
+
 def _short(text: str) -> str:
     return Truncator(text).chars(80)
 
@@ -164,13 +176,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Product", ordering="product__name")
     def product_link(self, obj: Question):
-        url = reverse("admin:catalog_caseproduct_change", args=[obj.product_id])
-        return format_html(
-            '<a href="{}">{}</a> (<a href="{}#questions">page</a>)',
-            url,
-            obj.product.name,
-            obj.product.get_absolute_url(),
-        )
+        return _product_link(obj.product)
 
     @admin.display(description="Asker")
     def asker_link(self, obj: Question):
@@ -219,6 +225,7 @@ class AnswerAdmin(admin.ModelAdmin):
     list_display = (
         "short_text",
         "question_link",
+        "product_link",
         "author_link",
         "is_staff_answer",
         "is_official",
@@ -238,6 +245,7 @@ class AnswerAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     fields = (
         "question_link",
+        "product_link",
         "text",
         "author_link",
         "is_staff_answer",
@@ -248,6 +256,7 @@ class AnswerAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "question_link",
+        "product_link",
         "author_link",
         "is_staff_answer",
         "is_official",
@@ -267,12 +276,11 @@ class AnswerAdmin(admin.ModelAdmin):
     @admin.display(description="Question", ordering="question__created")
     def question_link(self, obj: Answer):
         url = reverse("admin:questions_question_change", args=[obj.question_id])
-        return format_html(
-            '<a href="{}">{}</a><br><span class="help">{}</span>',
-            url,
-            _short(obj.question.text),
-            obj.question.product.name,
-        )
+        return format_html('<a href="{}">{}</a>', url, _short(obj.question.text))
+
+    @admin.display(description="Product", ordering="question__product__name")
+    def product_link(self, obj: Answer):
+        return _product_link(obj.question.product, f"question-{obj.question_id}")
 
     @admin.display(description="Author", ordering="author__username")
     def author_link(self, obj: Answer):

@@ -8,8 +8,9 @@ by staff (the admin's "Publish" action) or automatically when its first answer i
 
 Answers come from staff (approved at once, and one of them per question may be the
 *official* answer: a partial unique constraint) or from signed-in customers (pending until
-staff approve them). A report sends the reported item back to pending; each visitor (by
-account, else by address) reports an item once (partial unique constraints on Report).
+staff approve them). Reports need an account, and each account reports an item once
+(partial unique constraints on Report). A report sends a question or a customer's answer
+back to pending; a staff answer stays shown and is only counted (flagged for staff).
 """
 
 from __future__ import annotations
@@ -158,10 +159,10 @@ class Answer(models.Model):
 
 
 class Report(models.Model):
-    """One visitor reporting a question, or one of its answers, as inappropriate.
+    """One account reporting a question, or one of its answers, as inappropriate.
 
-    `reporter` is "user:<id>" for an account, else "addr:<hash of the client address>"
-    (never the address itself)."""
+    `reporter` is "user:<id>" (rows written before reports needed an account may hold
+    "addr:<hash of the client address>")."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reports")
     answer = models.ForeignKey(

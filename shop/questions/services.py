@@ -11,7 +11,6 @@ transaction; the mail task itself sends at most once (`mails.question_answered_m
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -205,25 +204,32 @@ def question_set_status(*, question_id: int, status: str) -> bool:
 # --- reports -------------------------------------------------------------------------------
 
 
-def reporter_key(*, user=None, client_address: str) -> str:
-    """Who reports: an account, else a hash of the client address (addresses not stored)."""
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
-    digest = hashlib.blake2b(client_address.encode(), digest_size=16, person=b"qa-report")
-    return f"addr:{digest.hexdigest()}"
+def reporter_key(*, user) -> str:
+    """Who reports: always an account (reports need one), as "user:<id>"."""
+    return f"user:{user.pk}"
 
 
 def qa_report(
-    *, question: Question, answer: Answer | None = None, user=None, client_address: str
+    *, question: Question, answer: Answer | None = None, user, client_address: str
 ) -> bool:
-    """Report a question or one of its answers: the first report by each visitor (account,
-    else address) sends the item back to moderation (pending) and counts; repeats change
-    nothing. Counted against the "qa-report" limit per client address. Returns whether the
-    report was new."""
+    """A signed-in account reports a question or one of its answers; each account's first
+    report of an item counts (reported_count), repeats change nothing. Returns whether the
+    report was new.
+
+    A reported question or customer answer goes back to moderation (pending, off the page)
+    until staff publish or approve it again. A staff answer (official or not) is never
+    hidden by a report: it only counts, which flags it in the admin's "reported" filter for
+    staff to look at (otherwise any account could take the shop's own answers down).
+
+    Counted against the "qa-report" limit per client address and per account (raises
+    `shop.ratelimit.RateLimited`); PermissionDenied without an account."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Sign in to report questions and answers.")
     rate_limit_hit(scope="qa-report", key=f"addr:{client_address}")
+    rate_limit_hit(scope="qa-report", key=f"user:{user.pk}")
     if answer is not None and answer.question_id != question.pk:
         raise QuestionsError("That answer belongs to another question.")
-    key = reporter_key(user=user, client_address=client_address)
+    key = reporter_key(user=user)
     with transaction.atomic():
         locked = _locked_question(question.pk)
         try:
@@ -236,9 +242,9 @@ def qa_report(
             if locked.status == QuestionStatus.PUBLISHED:
                 Question.objects.filter(pk=locked.pk).update(status=QuestionStatus.PENDING)
         else:
-            Answer.objects.filter(pk=answer.pk, status=AnswerStatus.APPROVED).update(
-                status=AnswerStatus.PENDING
-            )
             Answer.objects.filter(pk=answer.pk).update(reported_count=F("reported_count") + 1)
+            Answer.objects.filter(
+                pk=answer.pk, status=AnswerStatus.APPROVED, is_staff_answer=False
+            ).update(status=AnswerStatus.PENDING)
         qa_cache_forget(locked.product_id)  # update() sends no signals
     return True

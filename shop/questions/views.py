@@ -99,21 +99,27 @@ def answer(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @require_POST
 def report(request: HttpRequest, question_id: int | None = None, answer_id: int | None = None):
-    """Report a shown question or a shown answer: it goes back to moderation."""
+    """A signed-in shopper reports a shown question or a shown answer (services.qa_report:
+    a question or a customer's answer goes back to moderation, a staff answer is flagged
+    for staff). Visitors without an account get the sign-in page, which brings them back
+    to the item."""
+    reported = None
     if answer_id is not None:
         reported = (
             Answer.objects.filter(pk=answer_id, status=AnswerStatus.APPROVED)
-            .only("pk", "question_id")
+            .only("pk", "question_id", "is_staff_answer")
             .first()
         )
         if reported is None:
             raise Http404("No answer at this address.")
         question_id = reported.question_id
     question = _shown_question(question_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(_section_url(question.product, f"question-{question.pk}"))
     try:
         qa_report(
             question=question,
-            answer=reported if answer_id is not None else None,
+            answer=reported,
             user=request.user,
             client_address=client_address(request),
         )

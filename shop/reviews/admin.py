@@ -95,6 +95,12 @@ class ReviewAdmin(admin.ModelAdmin):
         # Viewing the page and the moderation actions need "change"; nothing is edited here.
         return super().has_change_permission(request, obj) and obj is None
 
+    def has_delete_permission(self, request, obj=None):
+        # Staff reject a review (with a reason its author sees) instead: a deletion would
+        # skip the services (rating, points, storefront cache). An account deleted with its
+        # reviews is handled by signals.py.
+        return False
+
     @admin.display(description="product", ordering="product__name")
     def product_link(self, review: Review) -> str:
         url = reverse("admin:catalog_caseproduct_change", args=[review.product_id])

@@ -11,6 +11,10 @@ class ReviewsConfig(AppConfig):
 
         from shop.catalog import selectors
 
+        from .signals import connect_signals
+
+        connect_signals()
+
         # Catalog cards show the product's rating (ProductRating, related name "rating"),
         # read in the cards' own query: see shop.catalog.selectors.CARD_EXTRAS.
         selectors.CARD_EXTRAS.setdefault("rating_average", F("rating__average"))

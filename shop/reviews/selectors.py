@@ -33,7 +33,15 @@ PAGE_SIZE = 10
 def has_delivered_order(*, user: AbstractBaseUser, product: CaseProduct | int) -> bool:
     """Whether the account has a delivered order with a line of `product`: an order placed
     while signed in, or as a guest with an email address the account has confirmed (as the
-    account's order pages count them, shop.orders.selectors.account_orders)."""
+    account's order pages count them, shop.orders.selectors.account_orders).
+
+    A review's "verified purchase" badge is this answer taken when the review is written
+    (or edited) and again when staff approve it; it is not followed live. So an order
+    refunded (status refunded, no longer delivered) before the approval gives no badge,
+    while one refunded after the approval leaves the shown badge until the review is next
+    edited or approved: the purchase did happen, and checking every shown review on every
+    refund is not worth a query per refund (staff who want the badge gone reject and
+    approve again)."""
     mine = Q(order__user=user)
     for email in verified_emails(user):
         mine |= Q(order__user__isnull=True, order__email__iexact=email)

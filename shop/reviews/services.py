@@ -200,6 +200,22 @@ def reviews_reject(*, review_ids: Iterable[int], reason: str = "") -> int:
     return hidden
 
 
+def ratings_refresh(*, product_ids: Iterable[int]) -> int:
+    """Re-rate products after their approved reviews were deleted without the services
+    (an account deleted with its reviews: see signals.py), in one transaction, bumping the
+    catalog revision once; how many products were re-rated (a product deleted meanwhile is
+    skipped: its rating went with it)."""
+    done = 0
+    with transaction.atomic():
+        for pk in sorted(set(product_ids)):
+            if CaseProduct.objects.filter(pk=pk).exists():
+                _rating_refresh(pk)
+                done += 1
+        if done:
+            catalog_revision_bump()
+    return done
+
+
 # --- the shopper's side -------------------------------------------------------------------
 
 
@@ -316,9 +332,17 @@ def _review_write(
 def review_vote(*, review_id: int, user: AbstractBaseUser) -> bool:
     """The account finds the review helpful: one vote per account, never on its own review,
     only on approved ones. Whether the vote is new. Does not bump the catalog revision (see
-    the module's docstring)."""
+    the module's docstring).
+
+    The review's row is locked first, so votes for one review are counted one after the
+    other: each recount sees every vote committed before it (without the lock, two votes at
+    the same moment could each count only their own, and one would be lost)."""
     with transaction.atomic():
-        review = Review.objects.filter(pk=review_id, status=Review.Status.APPROVED).first()
+        review = (
+            Review.objects.select_for_update()
+            .filter(pk=review_id, status=Review.Status.APPROVED)
+            .first()
+        )
         if review is None:
             raise ReviewError("No such review.")
         if review.user_id == user.pk:

@@ -21,7 +21,10 @@ from .forms import ReviewForm
 from .models import MAX_PHOTOS, Review, ReviewPhoto
 from .photos import max_upload_bytes
 
-PHOTO_CACHE = "public, max-age=86400"
+# Approved reviews' photos only. Short: a review that is rejected, reported or deleted
+# must leave shared caches (and browsers) soon, not a day later.
+PHOTO_CACHE = "public, max-age=600"
+PRIVATE_PHOTO_CACHE = "private, no-store"
 
 
 def _limit(request: HttpRequest, scope: str) -> None:
@@ -157,7 +160,7 @@ def review_photo(request: HttpRequest, name: str, size: str) -> HttpResponse:
         raise Http404("No such photo.")
     field = photo.thumbnail if size == "thumb" else photo.image
     response = FileResponse(field.open("rb"), content_type="image/webp")
-    response["Cache-Control"] = PHOTO_CACHE if public else "private, no-store"
+    response["Cache-Control"] = PHOTO_CACHE if public else PRIVATE_PHOTO_CACHE
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="{photo.name}.webp"'
     return response

@@ -34,11 +34,39 @@ def _photo_url(photo, size: str) -> str:
     return reverse("reviews:photo", kwargs={"name": photo.name, "size": size})
 
 
+def _matching(rating, stars: int | None) -> int:
+    """How many approved reviews the page lists: all of them, or those with `stars`."""
+    if rating is None:
+        return 0
+    return getattr(rating, f"stars_{stars}") if stars else rating.count
+
+
+def _num_pages(total: int) -> int:
+    return max(1, math.ceil(total / selectors.PAGE_SIZE))
+
+
+def _real_page(product_id: int, revision: str, query: selectors.ReviewQuery) -> int:
+    """`query.page` clamped to the pages there are, so that made-up page numbers share the
+    last page's cache entry instead of each filling one. Page 1 needs no lookup; others
+    read the product's counts (its one ProductRating row) from the cache under the current
+    revision, which every change to the approved reviews replaces."""
+    if query.page <= 1:
+        return 1
+    key = storefront_cache.cache_key("reviews-counts", revision, str(product_id))
+    counts = cache.get(key)
+    if counts is None:
+        rating = selectors.rating_of(product_id)
+        counts = [_matching(rating, stars) for stars in (None, 1, 2, 3, 4, 5)]
+        cache.set(key, counts, storefront_cache.ttl())
+    total = counts[query.stars or 0]
+    return min(query.page, _num_pages(total))
+
+
 def _region_html(product_id: int, slug: str, query: selectors.ReviewQuery) -> str:
     rating = selectors.rating_of(product_id)
     count = rating.count if rating else 0
-    total = getattr(rating, f"stars_{query.stars}", 0) if query.stars and rating else count
-    num_pages = max(1, math.ceil(total / selectors.PAGE_SIZE))
+    total = _matching(rating, query.stars)
+    num_pages = _num_pages(total)
     query = selectors.ReviewQuery(query.sort, query.stars, min(query.page, num_pages))
     reviews = selectors.approved_reviews(product_id=product_id, query=query, total=total)
     base = reverse("catalog:product", kwargs={"slug": slug})
@@ -92,6 +120,8 @@ def product_reviews(context) -> SafeString:
     body = context["body"]
     revision = context.get("catalog_revision") or storefront_cache.catalog_revision()
     query = selectors.ReviewQuery.from_params(request.GET)
+    page = _real_page(body.product_id, revision, query)
+    query = selectors.ReviewQuery(query.sort, query.stars, page)
     key = storefront_cache.cache_key(
         "reviews",
         revision,

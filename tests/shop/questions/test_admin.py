@@ -137,6 +137,19 @@ def test_answer_queue_bulk_approve_reject_and_filters(
     assert len(mailoutbox) == 1
 
 
+def test_answers_link_their_product_in_the_admin_and_on_the_storefront(staff_client, product, bob):
+    """The answer queue and an answer's page link the product's admin page and the
+    question on the product page, as the question queue does."""
+    question = QuestionFactory(product=product, status=QuestionStatus.PUBLISHED)
+    answer = Answer.objects.create(question=question, author=bob, text="Mine fits.")
+    admin_url = reverse("admin:catalog_caseproduct_change", args=[product.pk])
+    storefront_url = f"{product.get_absolute_url()}#question-{question.pk}"
+    for page in (ANSWERS, reverse("admin:questions_answer_change", args=[answer.pk])):
+        html = staff_client.get(page).content.decode()
+        assert f'<a href="{admin_url}">{product.name}</a>' in html
+        assert f'href="{storefront_url}"' in html
+
+
 def test_mark_official_action_refuses_customer_answers(staff_client, product, bob, staff_answer):
     """Marking official works for a staff answer, and says why it does not for a customer's."""
     question = QuestionFactory(product=product)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from shop.outbox.models import OutboxMessage
@@ -174,53 +175,114 @@ def test_customer_answer_cannot_be_official(product, bob, staff_answer):
     assert not Answer.objects.filter(is_official=True).exists()
 
 
-def test_reporting_a_question_sends_it_back_to_moderation_once_per_visitor(
-    client, product, staff_answer
+def test_anonymous_visitors_cannot_report_and_are_sent_to_sign_in(client, product, staff_answer):
+    """Without an account a report changes nothing: the visitor gets the sign-in page,
+    which brings them back to the question; the question and its answer stay shown."""
+    question = QuestionFactory(product=product, text="Does it fit the Pixel 8?")
+    answer = staff_answer(question, "Yes, it does.")
+    for url in (
+        reverse("questions:report_question", args=[question.pk]),
+        reverse("questions:report_answer", args=[answer.pk]),
+    ):
+        response = client.post(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+        assert f"question-{question.pk}" in response.url
+    question.refresh_from_db()
+    answer.refresh_from_db()
+    assert (question.status, question.reported_count) == (QuestionStatus.PUBLISHED, 0)
+    assert (answer.status, answer.reported_count) == (AnswerStatus.APPROVED, 0)
+    assert not Report.objects.exists()
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "Does it fit the Pixel 8?" in page and "Yes, it does." in page
+    with pytest.raises(PermissionDenied):
+        services.qa_report(question=question, user=None, client_address="203.0.113.9")
+
+
+def test_reporting_a_question_sends_it_back_to_moderation_once_per_account(
+    product, bob, staff_answer
 ):
     """A report hides the question until staff publish it again; a second report by the
-    same visitor changes nothing, another visitor's counts."""
+    same account (from any address) changes nothing, another account's counts."""
     from django.test import Client
 
     question = QuestionFactory(product=product)
     staff_answer(question)
     url = reverse("questions:report_question", args=[question.pk])
+    client = Client()
+    client.force_login(bob)
     assert client.post(url).status_code == 302
     question.refresh_from_db()
     assert (question.status, question.reported_count) == (QuestionStatus.PENDING, 1)
     assert question.text not in client.get(product.get_absolute_url()).content.decode()
     services.question_set_status(question_id=question.pk, status=QuestionStatus.PUBLISHED)
-    assert client.post(url).status_code == 302  # the same visitor again: no effect
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    elsewhere.force_login(bob)
+    assert elsewhere.post(url).status_code == 302  # the same account again: no effect
     question.refresh_from_db()
     assert (question.status, question.reported_count) == (QuestionStatus.PUBLISHED, 1)
-    Client(REMOTE_ADDR="198.51.100.7").post(url)
+    carol = Client()
+    carol.force_login(CustomerFactory(username="carol"))
+    carol.post(url)
     question.refresh_from_db()
     assert (question.status, question.reported_count) == (QuestionStatus.PENDING, 2)
     assert Report.objects.count() == 2
-    assert not Report.objects.filter(reporter__contains="198.51.100.7").exists()
+    assert not Report.objects.filter(reporter__startswith="addr:").exists()
 
 
-def test_reporting_an_answer_sends_it_back_to_moderation(client, product, bob, staff_answer):
-    """A reported answer is pending (hidden) again; each account reports it once."""
+def test_a_reported_customer_answer_goes_back_to_moderation(client, product, bob, staff_answer):
+    """A reported customer answer is pending (hidden) again; each account reports it once."""
     question = QuestionFactory(product=product)
     staff_answer(question, "First answer.")
-    second = staff_answer(question, "Rude answer.")
+    carol = CustomerFactory(username="carol")
+    rude = Answer.objects.create(
+        question=question, author=carol, text="Rude answer.", status=AnswerStatus.APPROVED
+    )
     client.force_login(bob)
-    url = reverse("questions:report_answer", args=[second.pk])
+    url = reverse("questions:report_answer", args=[rude.pk])
     assert client.post(url).status_code == 302
     assert client.post(url).status_code == 404  # no longer shown, so nothing to report
-    second.refresh_from_db()
-    assert (second.status, second.reported_count) == (AnswerStatus.PENDING, 1)
+    rude.refresh_from_db()
+    assert (rude.status, rude.reported_count) == (AnswerStatus.PENDING, 1)
     page = client.get(product.get_absolute_url()).content.decode()
     assert "First answer." in page and "Rude answer." not in page
     assert "our team will look at it again" in page
 
 
-def test_reports_are_rate_limited(client, product, staff_answer, settings):
-    """Reports per address have their limit too."""
+@pytest.mark.parametrize("official", [True, False], ids=["official", "staff"])
+def test_a_reported_staff_answer_stays_shown_and_is_flagged_for_staff(
+    product, bob, staff_answer, staff_client, official
+):
+    """A report never takes the shop's own answer down: it stays approved (and official),
+    the report counts once per account and the answer shows in the admin's "reported"
+    filter."""
+    question = QuestionFactory(product=product)
+    staff = staff_answer(question, "Yes, it fits the Pixel 8.", official=official)
+    client = Client()
+    client.force_login(bob)
+    url = reverse("questions:report_answer", args=[staff.pk])
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302  # the same account again: not counted
+    staff.refresh_from_db()
+    question.refresh_from_db()
+    assert (staff.status, staff.is_official, staff.reported_count) == (
+        AnswerStatus.APPROVED,
+        official,
+        1,
+    )
+    assert question.status == QuestionStatus.PUBLISHED
+    assert "Yes, it fits the Pixel 8." in client.get(product.get_absolute_url()).content.decode()
+    flagged = staff_client.get(reverse("admin:questions_answer_changelist") + "?reported=yes")
+    assert f"/admin/questions/answer/{staff.pk}/change/" in flagged.content.decode()
+
+
+def test_reports_are_rate_limited(client, product, bob, staff_answer, settings):
+    """Reports per address and account have their limit too."""
     settings.RATE_LIMITS = {"qa-report": "1/h"}
     questions = [QuestionFactory(product=product) for _ in range(2)]
     for q in questions:
         staff_answer(q)
+    client.force_login(bob)
     codes = [
         client.post(reverse("questions:report_question", args=[q.pk])).status_code
         for q in questions

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shop.questions import services
 from shop.questions.models import Answer, AnswerStatus, QuestionStatus
-from tests.factories import QuestionFactory
+from tests.factories import CustomerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,7 @@ def test_new_answer_shows_although_the_product_page_is_cached(
     staff_answer(question, "Yes, snugly.")
     assert "Yes, snugly." in section(Client().get(url))
     with django_capture_on_commit_callbacks(execute=True):
-        services.qa_report(question=question, client_address="203.0.113.9")
+        services.qa_report(question=question, user=CustomerFactory(), client_address="203.0.113.9")
     assert "Does it fit?" not in section(Client().get(url))
 
 
@@ -133,11 +133,15 @@ def test_answer_forms_for_signed_in_shoppers_only(client, product, staff_answer,
     staff_answer(question)
     html = section(client.get(product.get_absolute_url()))
     assert "Sign in to answer" in html and 'name="text" id="qa-answer' not in html
+    # Reports need an account: visitors get a sign-in link instead of the Report buttons.
+    assert "/report/" not in html and html.count("Sign in to report") == 2
     assert 'name="email"' in html  # the ask form wants an email from visitors
     client.force_login(bob)
     html = section(client.get(product.get_absolute_url()))
     assert f'action="/questions/{question.pk}/answer/"' in html
     assert "Sign in to answer" not in html
+    assert f'action="/questions/{question.pk}/report/"' in html
+    assert "Sign in to report" not in html
 
 
 def test_section_has_no_inline_script_or_style(client, product, staff_answer):

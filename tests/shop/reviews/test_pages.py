@@ -4,9 +4,11 @@ votes and reports over HTTP, the catalog cards and the account's points."""
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from shop.catalog.cache import catalog_revision
 from shop.reviews import services
@@ -259,3 +261,55 @@ def test_the_form_is_prefilled_with_the_accounts_review(alice, product):
     ReviewFactory(user=alice, product=product, title="My old title")
     html = reviews_html(signed_in(alice), product)
     assert "Edit your review" in html and 'value="My old title"' in html
+
+
+def test_made_up_page_numbers_share_the_last_pages_cache_entry(client, product):
+    """Thirty page numbers past the end show the last page and add at most one cached
+    region (plus the product's counts), instead of one entry each."""
+    for n in range(12):  # 2 pages of 10
+        approved(product, title=f"Review number {n}", stars=4)
+    reviews_html(client, product)  # page 1, cached
+    with mock.patch.object(cache, "set", wraps=cache.set) as cache_set:
+        for page in range(3, 33):
+            shown = titles(reviews_html(client, product, review_page=page))
+            assert shown == ["Review number 1", "Review number 0"]  # the last page
+    added = {call.args[0] for call in cache_set.call_args_list}
+    regions = {key for key in added if ":reviews:" in key}
+    assert len(regions) <= 1 and len(added) <= 2, added
+
+
+def test_photo_cache_headers(alice, staff_client, product):
+    """A pending review's photo is shown to its author and staff only, never stored by a
+    cache; once approved it is public for ten minutes, so a photo taken down (rejected,
+    reported, deleted) leaves shared caches soon."""
+    signed_in(alice).post(submit_url(product), {**review_data(), "photos": [upload(jpeg())]})
+    photo = ReviewPhoto.objects.get()
+    for size in ("thumb", "full"):
+        url = f"/reviews/photos/{photo.name}/{size}.webp"
+        assert signed_in(alice).get(url)["Cache-Control"] == "private, no-store"
+        assert staff_client.get(url)["Cache-Control"] == "private, no-store"
+    services.review_approve(review_id=photo.review_id)
+    for size in ("thumb", "full"):
+        response = Client().get(f"/reviews/photos/{photo.name}/{size}.webp")
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "public, max-age=600"
+    services.review_reject(review_id=photo.review_id, reason="No.")
+    assert Client().get(f"/reviews/photos/{photo.name}/thumb.webp").status_code == 404
+
+
+def test_the_review_form_needs_its_csrf_token(alice, product, settings):
+    """The form's view checks CSRF itself (after the capped upload handler has read the
+    body): a post without the token is refused with 403 and nothing is stored, photo files
+    included; the same post with the page's token goes through."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    data = {**review_data(), "photos": [upload(jpeg())]}
+    assert client.post(submit_url(product), data).status_code == 403
+    assert not Review.objects.exists() and not ReviewPhoto.objects.exists()
+    assert stored_files(settings) == []
+
+    html = client.get(product.get_absolute_url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    data = {**review_data(), "photos": [upload(jpeg())], "csrfmiddlewaretoken": token}
+    assert client.post(submit_url(product), data).status_code == 302
+    assert Review.objects.get().photos.count() == 1
