@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from configurator import downloads
 from configurator.models import Rendition
 from configurator.production import renditions_current
+from shop.admin_parts import ReadOnlyInline
 from shop.catalog.pricing import Money
 from shop.payments.services import refund_issue
 from shop.validators import single_line
@@ -42,21 +43,6 @@ LINE_DOWNLOADS = (
     Rendition.Kind.STL,
     Rendition.Kind.THREEMF,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):

@@ -9,15 +9,9 @@ limits. `order_render_line` runs on the `render` queue (CELERY_TASK_ROUTES), the
 
 from celery import shared_task
 
-from . import mails, pipeline, services
+from shop.celery import TASK_RETRY as RETRY
 
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+from . import mails, pipeline, services
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90, **RETRY)

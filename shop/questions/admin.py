@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from shop.admin_parts import ReportedFilter
+
 from .models import Answer, AnswerStatus, Question, QuestionStatus
 from .services import (
     QuestionsError,
@@ -63,21 +65,6 @@ class AnsweredFilter(admin.SimpleListFilter):
             return queryset.filter(answered_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(answered_at__isnull=True)
-        return queryset
-
-
-class ReportedFilter(admin.SimpleListFilter):
-    title = "reported"
-    parameter_name = "reported"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Reported"), ("no", "Never reported"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(reported_count__gt=0)
-        if self.value() == "no":
-            return queryset.filter(reported_count=0)
         return queryset
 
 

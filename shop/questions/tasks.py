@@ -5,15 +5,9 @@ Tasks take ids, are idempotent (see `mails`), and retry with backoff like the or
 
 from celery import shared_task
 
-from . import mails
+from shop.celery import TASK_RETRY as RETRY
 
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+from . import mails
 
 
 # EMAIL_TIMEOUT bounds each wait on the mail server.

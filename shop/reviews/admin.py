@@ -17,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from shop.admin_parts import ReportedFilter
+
 from . import services
 from .models import PointsEntry, Review, RewardSettings
 
@@ -25,21 +27,6 @@ def _user_link(user) -> str:
     opts = get_user_model()._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk])
     return format_html('<a href="{}">{}</a>', url, user.get_username())
-
-
-class ReportedFilter(admin.SimpleListFilter):
-    title = "reported"
-    parameter_name = "reported"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Reported"), ("no", "Not reported")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(reported_count__gt=0)
-        if self.value() == "no":
-            return queryset.filter(reported_count=0)
-        return queryset
 
 
 class RejectForm(forms.Form):

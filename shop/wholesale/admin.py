@@ -32,7 +32,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shop.orders.admin import ReadOnlyInline
+from shop.admin_parts import ReadOnlyInline
 from shop.validators import single_line
 
 from . import presentation, services

@@ -12,17 +12,10 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from shop.celery import TASK_RETRY as RETRY
+
 from . import mails, services
 from .models import Inquiry, Quote, QuoteEvent
-
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-}
 
 
 @shared_task(
