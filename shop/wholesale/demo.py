@@ -2,7 +2,7 @@
 price group with its own tiers for a few variants, wholesale terms for two products, and a
 demo client. Idempotent like the catalog's seed: rows are matched by name or product and
 only changed fields are written. No API key is made: staff issue one (admin or
-`manage.py wholesale_key "Demo Phone Shop"`), and it is shown once then.
+`DEBUG=True manage.py wholesale_key "Demo Phone Shop"`), and it is shown once then.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         tally = seed_wholesale_demo()
         self.stdout.write(
             f"        price group, client, terms and tiers: {tally}. An API key for the "
-            f'demo client: manage.py wholesale_key "{CLIENT}"'
+            f'demo client: DEBUG=True .venv/bin/python manage.py wholesale_key "{CLIENT}"'
         )
         self.stdout.write(f"[4/4] Serving the store on {site} (Ctrl+C stops it)")
         call_command("runserver", addrport, use_reloader=False)
