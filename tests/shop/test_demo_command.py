@@ -57,6 +57,52 @@ def test_demo_prints_the_admin_address_it_serves(served, addrport, site):
     assert [options["addrport"] for options in served] == [addrport]
 
 
+@pytest.mark.parametrize(
+    ("addrport", "base"),
+    [("127.0.0.1:8601", "http://127.0.0.1:8601"), ("9000", "http://127.0.0.1:9000")],
+)
+def test_links_in_mail_and_api_answers_name_the_address_served(
+    served, monkeypatch, settings, addrport, base
+):
+    """Served on another address, the links the store writes (an order's pay link, a quote
+    mail's links, the API's share and PDF links) point there, not to :8000."""
+    from shop.orders.mails import absolute_url as order_mail_url
+    from shop.questions.mails import absolute_url as question_mail_url
+    from shop.wholesale.api.serializers import DesignSerializer
+    from shop.wholesale.presentation import absolute_url as quote_mail_url
+
+    monkeypatch.delenv("SHOP_BASE_URL", raising=False)
+    links = []
+
+    def serve(self, *args, **options):
+        design = type("Design", (), {"token": "tok"})()
+        links.extend(
+            [
+                order_mail_url("/orders/1/"),
+                quote_mail_url("/wholesale/q/"),
+                question_mail_url("/products/p/"),
+                DesignSerializer().get_share_url(design),
+            ]
+        )
+
+    monkeypatch.setattr(runserver.Command, "handle", serve)
+    demo(addrport)
+    assert links == [
+        f"{base}/orders/1/",
+        f"{base}/wholesale/q/",
+        f"{base}/products/p/",
+        f"{base}/design/s/tok/",
+    ]
+
+
+def test_an_operators_shop_base_url_wins_over_the_served_address(served, monkeypatch, settings):
+    """SHOP_BASE_URL set in the environment is kept (a proxy in front serves elsewhere)."""
+    monkeypatch.setenv("SHOP_BASE_URL", "https://shop.example")
+    settings.SHOP_BASE_URL = "https://shop.example"
+    demo("8601")
+    assert settings.SHOP_BASE_URL == "https://shop.example"
+
+
 def test_demo_defaults_to_port_8000(served):
     """Without an address the store is served, and its admin printed, on 127.0.0.1:8000."""
     output = demo()

@@ -204,3 +204,64 @@ def test_migrate_makes_the_sqlite_folder_it_needs(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert database.is_file()
+
+
+# What a production process answers to a request for `host` over HTTPS, and its HSTS header.
+ANSWER = """
+import django
+django.setup()
+from django.test import Client
+answer = Client(raise_request_exception=False).get("/", secure=True, headers={"host": HOST})
+print(answer.status_code, answer.headers.get("Strict-Transport-Security", "-"))
+"""
+
+
+@pytest.mark.parametrize("host", ["testserver", "evil.example"])
+def test_production_answers_no_host_it_was_not_given(host, tmp_path):
+    """With ALLOWED_HOSTS unset, production answers 400 to "testserver" (the test client's
+    name) as to any other host: only loopback names are allowed by default."""
+    key = secrets.token_urlsafe(50)
+    hosts = python(
+        "from django.conf import settings; print(settings.ALLOWED_HOSTS)", SECRET_KEY=key
+    )
+    assert hosts.returncode == 0, hosts.stderr
+    assert "testserver" not in hosts.stdout
+    result = python(
+        f"HOST = {host!r}\n" + ANSWER,
+        SECRET_KEY=key,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "400", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "preload"),
+    [({}, False), ({"SECURE_HSTS_PRELOAD": "True"}, True)],
+    ids=["default", "opted in"],
+)
+def test_hsts_preload_is_opt_in(env, preload, tmp_path):
+    """Production sends HSTS for a year, with `preload` only when SECURE_HSTS_PRELOAD=True
+    (a preloaded domain is hard to take back); `check --deploy` passes either way."""
+    key = secrets.token_urlsafe(50)
+    result = python(
+        "HOST = 'shop.example.com'\n" + ANSWER,
+        SECRET_KEY=key,
+        ALLOWED_HOSTS="shop.example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.split(maxsplit=1)[1]
+    assert "max-age=31536000" in header, result.stdout
+    assert ("preload" in header) is preload, header
+    check = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=key,
+        ALLOWED_HOSTS="shop.example.com",
+        **env,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -1,7 +1,9 @@
 """Run the store with the demo catalog: migrate, seed, serve."""
 
+import os
 import re
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.runserver import naiveip_re
@@ -34,6 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, **options):
         site = site_address(addrport)
+        if "SHOP_BASE_URL" not in os.environ:
+            # Links in mail and API answers (pay_url, share_url, pdf_url) name the address
+            # served here, not the default :8000 (tasks run in this process: no REDIS_URL).
+            settings.SHOP_BASE_URL = site.rstrip("/")
         self.stdout.write("[1/4] Applying database migrations ...")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("[2/4] Loading the demo catalog ...")
