@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from configurator.models import Design
 from shop.catalog.models import Variant
+from shop.emails import email_canonical
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -107,6 +108,9 @@ class Order(models.Model):
         related_name="orders",
     )
     email = models.EmailField()
+    # `email` in the one form addresses are compared in (shop.emails.email_canonical), set
+    # by save(): the guest lookup and an account's guest orders match on it exactly.
+    email_canonical = models.TextField(editable=False, default="")
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True
     )
@@ -153,11 +157,19 @@ class Order(models.Model):
                 fields=["reserved_until"],
                 condition=Q(stock="held"),
                 name="order_held_until",
-            )
+            ),
+            models.Index(fields=["email_canonical"], name="order_email_canonical"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        self.email_canonical = email_canonical(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("orders:detail", args=[self.number, self.access_key])

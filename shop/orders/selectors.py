@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from shop.catalog.pricing import Money
+from shop.emails import email_canonical
 
 from .models import Order, OrderEvent, OrderLine, PaymentState, Status, Stock
 
@@ -32,13 +33,14 @@ def order_by_key(*, number: str, access_key: str) -> Order | None:
 
 
 def order_lookup(*, number: str, email: str) -> Order | None:
-    """A guest's lookup: the order with this number placed with this email address (case
-    does not matter in either)."""
+    """A guest's lookup: the order with this number placed with this email address (the
+    number's case does not matter; the address matches only in its canonical form,
+    shop.emails.email_canonical, so a look-alike address is a different one)."""
     number = str(number).strip().upper()[:16]
     email = str(email).strip()[:254]
     if not number or not email:
         return None
-    return Order.objects.filter(number=number, email__iexact=email).first()
+    return Order.objects.filter(number=number, email_canonical=email_canonical(email)).first()
 
 
 def verified_emails(user: AbstractBaseUser) -> list[str]:
@@ -49,13 +51,22 @@ def verified_emails(user: AbstractBaseUser) -> list[str]:
     return list(confirmed.values_list("email", flat=True))
 
 
+def guest_orders_q(user: AbstractBaseUser, *, prefix: str = "") -> Q:
+    """The guest orders (as a filter on `Order`, or on a model whose `prefix` leads to one)
+    placed with an address the account has confirmed: the canonical forms compared exactly
+    (shop.emails.email_canonical), never case-insensitively in SQL, whose `UPPER()` makes
+    `victim@gmaıl.com` (another domain) match `victim@gmail.com`."""
+    canonical = sorted({email_canonical(e) for e in verified_emails(user)} - {""})
+    if not canonical:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}user__isnull": True, f"{prefix}email_canonical__in": canonical})
+
+
 def account_orders(*, user: AbstractBaseUser) -> QuerySet[Order]:
     """The account's orders, newest first: those placed while signed in, and those placed
     as a guest with an email address the account has confirmed (whoever reads that mailbox
     got their confirmation mail and its link anyway)."""
-    mine = Q(user=user)
-    for email in verified_emails(user):
-        mine |= Q(user__isnull=True, email__iexact=email)
+    mine = Q(user=user) | guest_orders_q(user)
     return Order.objects.filter(mine).order_by("-created_at", "-pk")
 
 

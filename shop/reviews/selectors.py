@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from shop.catalog.models import CaseProduct
 from shop.orders.models import OrderLine, Status
-from shop.orders.selectors import verified_emails
+from shop.orders.selectors import guest_orders_q
 
 from .models import PointsEntry, ProductRating, Review
 
@@ -42,9 +42,7 @@ def has_delivered_order(*, user: AbstractBaseUser, product: CaseProduct | int) -
     edited or approved: the purchase did happen, and checking every shown review on every
     refund is not worth a query per refund (staff who want the badge gone reject and
     approve again)."""
-    mine = Q(order__user=user)
-    for email in verified_emails(user):
-        mine |= Q(order__user__isnull=True, order__email__iexact=email)
+    mine = Q(order__user=user) | guest_orders_q(user, prefix="order__")
     product_id = product.pk if isinstance(product, CaseProduct) else product
     return (
         OrderLine.objects.filter(mine, order__status=Status.DELIVERED)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
@@ -129,6 +131,45 @@ def test_five_wrong_passwords_lock_the_shopper_out_even_with_the_right_one():
     other_address = Client(REMOTE_ADDR="198.51.100.4")
     other_address.post("/accounts/login/", {"login": "alice@example.com", "password": PASSWORD})
     assert signed_in_as(other_address) == "alice@example.com"
+
+
+class CountingHasher(MD5PasswordHasher):
+    """MD5 (fast), counting the passwords it hashes."""
+
+    hashed = 0
+
+    def encode(self, password, salt):
+        type(self).hashed += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["new-address", "registered-address"])
+def test_sign_up_hashes_the_password_once_whether_or_not_the_address_is_registered(
+    settings, registered
+):
+    """Enumeration prevention answers a registered address like a new one; the work done
+    must be the same too, or the time taken (the password hash, most of a sign-up's time)
+    tells. Either way the password is hashed exactly once, and a registered address gets
+    no second account, only the same redirect and page."""
+    if registered:  # signed up and confirmed a while ago (no mail lately)
+        user = get_user_model().objects.create_user(
+            username="alice", email="alice@example.com", password=PASSWORD
+        )
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    CountingHasher.hashed = 0
+    users_before = get_user_model().objects.count()
+    client = Client()
+
+    response = sign_up(client, "Alice@example.com")
+
+    assert CountingHasher.hashed == 1
+    assert get_user_model().objects.count() == users_before + (0 if registered else 1)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Confirmation email sent to alice@example.com." in page
+    assert mail.outbox[-1].to == ["alice@example.com"]
 
 
 def test_a_visitors_designs_follow_them_into_their_account():
