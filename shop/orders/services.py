@@ -434,10 +434,6 @@ def order_place(
     return order
 
 
-def wholesale_hold_days() -> int:
-    return int(getattr(settings, "WHOLESALE_PAYMENT_HOLD_DAYS", 7))
-
-
 def address_errors(address: dict) -> dict[str, list[str]]:
     """The checkout's rules for a shipping address (`AddressForm`): field -> messages."""
     from .forms import AddressForm
