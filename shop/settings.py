@@ -263,6 +263,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
 # has started); shipping is a flat rate per region and method (shop/orders/shipping.py),
 # standard shipping free for retail orders from SHIPPING_FREE_OVER.
 ORDER_HOLD_MINUTES = env.int("ORDER_HOLD_MINUTES", default=30)
+# However many payment pages are opened, an unpaid order's hold ends this long after it was
+# placed (unless staff granted a longer hold: a wholesale client's or a reviewed quote's).
+ORDER_HOLD_MAX_MINUTES = env.int("ORDER_HOLD_MAX_MINUTES", default=120)
+# At most this many units held at once, in unpaid orders, per buyer email and per client
+# address (staff-granted wholesale holds are exempt); 0 turns the cap off.
+STOCK_HOLD_MAX_UNITS_PER_BUYER = env.int("STOCK_HOLD_MAX_UNITS_PER_BUYER", default=50)
 SHOP_COUNTRY = env.str("SHOP_COUNTRY", default="US")
 SHIPPING_FREE_OVER = env.str("SHIPPING_FREE_OVER", default="50.00")
 # Where the shop is served from: links in mail (to an order's page) are made absolute with it.
@@ -578,7 +584,9 @@ WHOLESALE_REPLY_HOURS = 24
 # Warn the client (callback quote.expiring) this long before a sent quote expires.
 WHOLESALE_EXPIRY_WARNING_HOURS = 48
 WHOLESALE_NET_DAYS = 30
-# A prepaid wholesale order holds its stock this long for payment (retail: ORDER_HOLD_MINUTES).
+# A prepaid wholesale order holds its stock this long for payment when staff reviewed and
+# sent its quote (a client's own `payment_hold_days` when set); any other accepted quote
+# holds it as a retail order does (ORDER_HOLD_MINUTES, at most ORDER_HOLD_MAX_MINUTES).
 WHOLESALE_PAYMENT_HOLD_DAYS = env.int("WHOLESALE_PAYMENT_HOLD_DAYS", default=7)
 # Quotes from product pages (no client) are priced with this price group's prices; it is
 # made with no discount (the catalog's list prices and breaks) when first needed.

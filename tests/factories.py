@@ -158,6 +158,9 @@ class WholesaleClientFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"buyer{n}@reseller.example")
     country = "US"
     price_group = factory.SubFactory(PriceGroupFactory)
+    # A client staff know: its accepted quotes hold their stock a week for payment (left
+    # empty, it would hold as a retail order does: tests/shop/wholesale/test_hold_policy.py).
+    payment_hold_days = 7
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):

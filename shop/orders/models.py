@@ -121,6 +121,9 @@ class Order(models.Model):
     reserved_until = models.DateTimeField(
         null=True, blank=True, help_text="The held stock goes back after this, unless paid."
     )
+    # Who placed it, for the cap on units one buyer holds at once: an HMAC of the client
+    # address (`services.buyer_address_key`), never the address itself; blank if unknown.
+    buyer_address_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     is_wholesale = models.BooleanField(default=False)
     # Wholesale orders on net terms are invoiced: made and shipped before payment, due by
     # `invoice_due`. Everything else is prepaid.

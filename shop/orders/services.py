@@ -6,10 +6,15 @@ Every change runs in one transaction with the order's row locked (`_locked`), wr
 that same transaction, so a lost broker delays them but never loses them.
 
 Stock: placing an order takes its units off `Variant.stock_on_hand` at once (they are *held*
-for `ORDER_HOLD_MINUTES`, longer once payment has started); payment makes them *sold*; a
-cancelled or expired order gives them back. Variants are locked in primary-key order, so two
-buyers never deadlock, and no path sells more than is on hand (the decrement is checked
-under the lock, and the column cannot go negative).
+for `ORDER_HOLD_MINUTES`, longer once payment has started, but never past the hold's
+ceiling, `ORDER_HOLD_MAX_MINUTES` after placing, unless staff granted a longer hold to a
+wholesale order); payment makes them *sold*; a cancelled or expired order gives them back.
+One buyer (an email, a client address) holds at most `STOCK_HOLD_MAX_UNITS_PER_BUYER`
+units at once in unpaid orders (`_buyer_cap_check`).
+
+Variants are locked in primary-key order, so two buyers never deadlock, and no path sells
+more than is on hand (the decrement is checked under the lock, and the column cannot go
+negative).
 
 Storefront cache: stock moves are `UPDATE`s that send no signals. The cached storefront
 shows stock only as its label ("In stock", "Only 3 left", "Out of stock"), so a move bumps
@@ -19,6 +24,7 @@ the catalog revision once per transaction, and only when some variant's label ch
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,10 +32,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from shop.cart.models import Cart
 from shop.cart.services import cart_view
@@ -102,6 +109,92 @@ class AddressInvalid(OrderError):
 
 def hold_minutes() -> int:
     return int(getattr(settings, "ORDER_HOLD_MINUTES", 30))
+
+
+def hold_max_minutes() -> int:
+    return int(getattr(settings, "ORDER_HOLD_MAX_MINUTES", 120))
+
+
+def hold_ceiling(order: Order) -> datetime | None:
+    """The latest an unpaid order may hold its stock, however many payment pages open:
+    `ORDER_HOLD_MAX_MINUTES` after placing, or the hold granted at placing when longer (a
+    reviewed wholesale quote's). None: no ceiling (net terms, nothing held)."""
+    if order.stock != Stock.HELD or order.reserved_until is None or order.payment_terms == NET_30:
+        return None
+    return max(order.created_at + timedelta(minutes=hold_max_minutes()), order.reserved_until)
+
+
+def buyer_units_cap() -> int:
+    return int(getattr(settings, "STOCK_HOLD_MAX_UNITS_PER_BUYER", 50) or 0)
+
+
+def buyer_address_key(client_address: str) -> str:
+    """What an order keeps of the client address it was placed from: a keyed hash (equal
+    addresses, equal keys; the address itself is not stored)."""
+    if not client_address:
+        return ""
+    return salted_hmac("shop.orders.buyer-address", client_address, algorithm="sha256").hexdigest()
+
+
+def buyer_units_held(*, email: str, address_key: str = "") -> int:
+    """Units held now in unpaid orders of this buyer: the same email, or placed from the
+    same client address. Net-terms orders (invoiced clients) do not count."""
+    # Same buyer: the email compared lower-cased (Order.email_canonical replaces this).
+    same = Q(order__email__iexact=email.strip())
+    if address_key:
+        same |= Q(order__buyer_address_key=address_key)
+    return (
+        OrderLine.objects.filter(
+            same,
+            order__status=Status.PENDING_PAYMENT,
+            order__stock=Stock.HELD,
+            order__payment_state__in=(PaymentState.UNPAID, PaymentState.PROCESSING),
+        )
+        .exclude(order__payment_terms=NET_30)
+        .aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+
+
+def _buyer_lock(*, email: str, address_key: str) -> None:
+    """On PostgreSQL, one checkout per buyer (email, client address) at a time until the
+    transaction ends: two racing orders cannot both pass the cap. Taken before any variant
+    row lock, in a fixed order, so it adds no deadlock. SQLite runs one writer anyway."""
+    if connection.vendor != "postgresql":
+        return
+    names = {f"email:{email.strip().lower()}"} | ({f"addr:{address_key}"} if address_key else set())
+    keys = sorted(
+        int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        for name in names
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _buyer_cap_check(*, email: str, address_key: str, units: int, quote: bool = False) -> None:
+    """Refuse (OrderError) an order that would make its buyer hold more than
+    STOCK_HOLD_MAX_UNITS_PER_BUYER units at once (call before placing anything)."""
+    cap = buyer_units_cap()
+    if cap <= 0:
+        return
+    _buyer_lock(email=email, address_key=address_key)
+    held = buyer_units_held(email=email, address_key=address_key)
+    if held + units <= cap:
+        return
+    if held:
+        raise OrderError(
+            f"You already have {held} case(s) held in unpaid orders, and we hold at most {cap} "
+            "for one buyer at a time: pay or cancel an unpaid order first."
+        )
+    raise OrderError(
+        f"We hold at most {cap} cases for one buyer at a time"
+        + (
+            " without reviewing the quote: write to us, and we will."
+            if quote
+            else ": order fewer, or ask us for a wholesale quote."
+        )
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -274,13 +367,16 @@ def order_place(
     address: dict[str, str],
     method: str,
     user: AbstractBaseUser | None = None,
+    client_address: str = "",
 ) -> Order:
     """Turn the cart into an order pending payment: price every line on the server,
     snapshot it, hold its stock for `ORDER_HOLD_MINUTES`, and empty the cart. Raises
-    OrderError (nothing saved) when a line cannot be bought as it is."""
+    OrderError (nothing saved) when a line cannot be bought as it is, or when the buyer
+    (`email`, `client_address`) would hold more than STOCK_HOLD_MAX_UNITS_PER_BUYER units."""
     missing = [f for f in ("name", "line1", "city", "postal_code", "country") if not address.get(f)]
     if missing:
         raise OrderError("The shipping address is incomplete.")
+    email = email.strip()
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one checkout at a time
         view = cart_view(cart=cart, strategy=RetailStrategy())
@@ -298,9 +394,14 @@ def order_place(
             method=method,
             wholesale=False,
         )
+        address_key = buyer_address_key(client_address)
+        _buyer_cap_check(
+            email=email, address_key=address_key, units=sum(v.line.quantity for v in view.lines)
+        )
         order = Order.objects.create(
             user=user if getattr(user, "is_authenticated", False) else None,
             email=email,
+            buyer_address_key=address_key,
             reserved_until=timezone.now() + timedelta(minutes=hold_minutes()),
             shipping_region=totals.region,
             shipping_method=totals.method,
@@ -333,10 +434,6 @@ def order_place(
     return order
 
 
-def wholesale_hold_days() -> int:
-    return int(getattr(settings, "WHOLESALE_PAYMENT_HOLD_DAYS", 7))
-
-
 def address_errors(address: dict) -> dict[str, list[str]]:
     """The checkout's rules for a shipping address (`AddressForm`): field -> messages."""
     from .forms import AddressForm
@@ -347,16 +444,27 @@ def address_errors(address: dict) -> dict[str, list[str]]:
     return {} if form.is_valid() else {k: list(v) for k, v in form.errors.items()}
 
 
-def order_place_wholesale(*, quote, address: dict[str, str], actor=None) -> Order:
+def order_place_wholesale(
+    *,
+    quote,
+    address: dict[str, str],
+    actor=None,
+    granted_hold: timedelta | None = None,
+    client_address: str = "",
+) -> Order:
     """The order of an accepted wholesale quote (`shop.wholesale`): its lines at the quoted
     prices (each unit price is the line's total over its quantity), the quoted shipping,
     the quote's payment terms, the stock held under row locks (OrderError, rolling back,
     when it is short). Call inside the transaction that accepts the quote.
 
     Prepaid: it waits for payment like a retail order, through the same payment page (its
-    link: `order_pay_url`), but holds the stock WHOLESALE_PAYMENT_HOLD_DAYS. Net 30: no
-    payment to wait for: it is invoiced (due in WHOLESALE_NET_DAYS), its stock held with no
-    expiry, and production starts at once (the pipeline, queued here)."""
+    link: `order_pay_url`). It holds the stock for `granted_hold` when staff granted one
+    (the wholesale rules decide: a reviewed quote, a client's own hold); otherwise exactly
+    as a retail order does (ORDER_HOLD_MINUTES, its ceiling ORDER_HOLD_MAX_MINUTES), and
+    within the per-buyer cap (STOCK_HOLD_MAX_UNITS_PER_BUYER, by the quote's email and
+    `client_address`: OrderError over it). Net 30: no payment to wait for: it is invoiced
+    (due in WHOLESALE_NET_DAYS), its stock held with no expiry, and production starts at
+    once (the pipeline, queued here)."""
     errors = address_errors(address)
     if errors:
         raise AddressInvalid("The shipping address has errors.", errors)
@@ -377,12 +485,22 @@ def order_place_wholesale(*, quote, address: dict[str, str], actor=None) -> Orde
         raise OrderError("This order is too large to place at once: ask us to split it.")
     now = timezone.now()
     net = quote.payment_terms == NET_30
+    hold = granted_hold if granted_hold is not None else timedelta(minutes=hold_minutes())
+    address_key = buyer_address_key(client_address)
     with transaction.atomic():
+        if not net and granted_hold is None:
+            _buyer_cap_check(
+                email=quote.email,
+                address_key=address_key,
+                units=sum(line.quantity for line in lines),
+                quote=True,
+            )
         order = Order.objects.create(
             email=quote.email,
+            buyer_address_key=address_key,
             is_wholesale=True,
             payment_terms=quote.payment_terms,
-            reserved_until=None if net else now + timedelta(days=wholesale_hold_days()),
+            reserved_until=None if net else now + hold,
             invoice_due=(
                 timezone.localdate(now)
                 + timedelta(days=int(getattr(settings, "WHOLESALE_NET_DAYS", 30)))
@@ -419,7 +537,8 @@ def order_place_wholesale(*, quote, address: dict[str, str], actor=None) -> Orde
         terms = (
             f"net 30, invoice due {order.invoice_due:%Y-%m-%d}"
             if net
-            else f"prepaid, stock held until {order.reserved_until:%Y-%m-%d}"
+            else f"prepaid, stock held until {order.reserved_until:%Y-%m-%d %H:%M} UTC"
+            + ("" if granted_hold is not None else " (the retail hold)")
         )
         _event(
             order,
@@ -447,10 +566,16 @@ def _line_name(line) -> str:
 
 
 def order_hold_extend(*, order_id: int, until: datetime) -> None:
-    """Payment has started: keep the stock held at least until `until`."""
+    """Payment has started: keep the stock held at least until `until`, but never past
+    the hold's ceiling (`hold_ceiling`): a shopper who opens payment page after payment
+    page gets no more than ORDER_HOLD_MAX_MINUTES from placing."""
     with transaction.atomic():
         order = _locked(order_id)
-        if order.stock == Stock.HELD and (order.reserved_until or until) <= until:
+        ceiling = hold_ceiling(order)
+        if ceiling is None or order.status != Status.PENDING_PAYMENT:
+            return
+        until = min(until, ceiling)
+        if order.reserved_until < until:
             order.reserved_until = until
             order.save(update_fields=["reserved_until"])
 
@@ -706,13 +831,14 @@ def order_cancel_unpaid(*, order_id: int, reason: str, actor=None) -> bool:
         return True
 
 
+# Not released while a payment settles, nor once money came in (a wrong amount: staff decide).
+_SETTLING = (PaymentState.PROCESSING, PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED)
+
+
 def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> int:
     """Periodic: cancel unpaid orders whose hold has run out (not while a payment is
     settling) and give their stock back. Returns how many."""
     now = now or timezone.now()
-    # Not while a payment settles, nor once money came in (a payment of the wrong amount:
-    # staff were alerted and decide).
-    waiting = (PaymentState.PROCESSING, PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED)
     # Orders on net terms wait for no payment: their stock is held until they are made.
     due = (
         Order.objects.filter(
@@ -720,23 +846,32 @@ def orders_release_expired(*, now: datetime | None = None, limit: int = 200) -> 
             stock=Stock.HELD,
             reserved_until__lt=now,
         )
-        .exclude(payment_state__in=waiting)
+        .exclude(payment_state__in=_SETTLING)
         .exclude(payment_terms=NET_30)
     )
     released = 0
     for pk in list(due.order_by("reserved_until").values_list("pk", flat=True)[:limit]):
-        with transaction.atomic():
-            order = _locked(pk)
-            if (
-                order.status == Status.PENDING_PAYMENT
-                and order.stock == Stock.HELD
-                and order.reserved_until
-                and order.reserved_until < now
-                and order.payment_state not in waiting
-            ):
-                _cancel(order, "Not paid in time: the held stock was given back.")
-                released += 1
+        released += order_release_if_expired(order_id=pk, now=now)
     return released
+
+
+def order_release_if_expired(*, order_id: int, now: datetime | None = None) -> bool:
+    """Cancel one unpaid order whose hold has run out and give its stock back, as the
+    periodic job does; False (nothing changed) when it is not due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _locked(order_id)
+        if (
+            order.status == Status.PENDING_PAYMENT
+            and order.stock == Stock.HELD
+            and order.payment_terms != NET_30
+            and order.reserved_until
+            and order.reserved_until < now
+            and order.payment_state not in _SETTLING
+        ):
+            _cancel(order, "Not paid in time: the held stock was given back.")
+            return True
+    return False
 
 
 # --- after payment -----------------------------------------------------------------------

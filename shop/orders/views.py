@@ -128,6 +128,7 @@ def _place(request: HttpRequest, form: CheckoutForm, cart) -> Order | None:
             address=address,
             method=form.cleaned_data["method"],
             user=request.user,
+            client_address=client_address(request),
         )
     except services.OrderError as exc:
         form.add_error(None, str(exc))

@@ -109,7 +109,10 @@ def _check_payable(order: Order) -> None:
 
 def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
     """Open a hosted payment page for an order waiting for payment and return its URL
-    (send the shopper there). The order's stock stays held until the page expires. Raises
+    (send the shopper there). The order's stock stays held until the page expires, but
+    never past the hold's ceiling (`orders.hold_ceiling`: a page may outlive the hold, and
+    a payment after the stock went back takes it again if it is still there, or is
+    refunded, as any late payment). Raises
     OrderError (a PaymentError) with a message for the shopper when it cannot be paid."""
     order = Order.objects.get(pk=order.pk)  # its state now, not the caller's copy
     _check_payable(order)
@@ -118,6 +121,15 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> str:
         logger.error("payment_start: no STRIPE_SECRET_KEY and not in development mode")
         raise PaymentError("Payment is not available at the moment. Please try again later.")
     now = timezone.now()
+    ceiling = orders.hold_ceiling(order)
+    if ceiling is not None and ceiling <= now:
+        # Held as long as an unpaid order may be (ORDER_HOLD_MAX_MINUTES): no new page
+        # extends it; the stock goes back now, as the expiry job would give it back.
+        orders.order_release_if_expired(order_id=order.pk, now=now)
+        raise PaymentError(
+            f"The cases in order {order.number} were held for you as long as we can hold "
+            "them, and are back on sale: please order again."
+        )
     reusable = (
         CheckoutSession.objects.filter(
             order=order,

@@ -137,7 +137,7 @@ class ClientAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "callback_url", "created_at")
     fieldsets = (
         (None, {"fields": ("company", "contact_name", "email", "phone", "contacts", "country")}),
-        ("Terms", {"fields": ("status", "price_group", "payment_terms")}),
+        ("Terms", {"fields": ("status", "price_group", "payment_terms", "payment_hold_days")}),
         ("API", {"fields": ("public_id", "callback_url", "created_at")}),
     )
     inlines = (ApiKeyInline,)

@@ -167,6 +167,13 @@ class Client(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     price_group = models.ForeignKey(PriceGroup, on_delete=models.PROTECT, related_name="clients")
     payment_terms = models.CharField(max_length=10, choices=Terms.choices, default=Terms.PREPAID)
+    payment_hold_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text="Days a prepaid order from an accepted quote holds its stock for payment. "
+        "Empty: as a retail order (ORDER_HOLD_MINUTES), unless staff reviewed the quote.",
+    )
     callback_url = models.URLField(
         max_length=500, blank=True, help_text="HTTPS; events are signed (Standard Webhooks)."
     )

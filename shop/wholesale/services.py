@@ -509,7 +509,33 @@ def _review_reasons(quote: Quote, lines: list[QuoteLine], priced: pricing.QuoteP
         reasons.append("deep_discount")
     if priced.problems:
         reasons.append("quantity_rules")
+    if _needs_hold_review(quote, units=sum(line.quantity for line in lines)):
+        reasons.append("stock_hold")
     return reasons
+
+
+def _needs_hold_review(quote: Quote, *, units: int) -> bool:
+    """A prepaid quote with more cases than one buyer may hold without staff's leave
+    (STOCK_HOLD_MAX_UNITS_PER_BUYER) and no hold granted to its client: staff look at it
+    before it is sent (sent by staff, its order may hold the stock; `quote_payment_hold`)."""
+    cap = int(getattr(settings, "STOCK_HOLD_MAX_UNITS_PER_BUYER", 50) or 0)
+    if cap <= 0 or units <= cap or quote.payment_terms == Client.Terms.NET_30:
+        return False
+    return not (quote.client_id and quote.client.payment_hold_days)
+
+
+def quote_payment_hold(quote: Quote) -> timedelta | None:
+    """How long the order of this accepted prepaid quote may hold its stock for payment,
+    as staff granted it: the client's `payment_hold_days` when set, WHOLESALE_PAYMENT_HOLD_DAYS
+    when staff reviewed and sent the quote (the longer of the two). None when staff granted
+    nothing (a quote from the public inquiry form or an API client's, sent by the pricing
+    job): its order holds the stock as a retail order does, within the per-buyer cap."""
+    grants = []
+    if quote.client_id and quote.client.payment_hold_days:
+        grants.append(timedelta(days=quote.client.payment_hold_days))
+    if quote.events.filter(to_status=S.SENT, actor__isnull=False).exists():
+        grants.append(timedelta(days=int(getattr(settings, "WHOLESALE_PAYMENT_HOLD_DAYS", 7))))
+    return max(grants) if grants else None
 
 
 def quote_price(*, quote_id: int) -> str:
@@ -520,7 +546,8 @@ def quote_price(*, quote_id: int) -> str:
     Flags (`review_reasons`): "large_quantity" (more cases than WHOLESALE_REVIEW's
     quantity_over), "custom_design" (a line with a design), "deep_discount" (a line more
     than discount_over below its list price), "quantity_rules" (a line off the minimum or
-    the increments: it has no price until staff set one)."""
+    the increments: it has no price until staff set one), "stock_hold" (a prepaid quote of
+    more cases than STOCK_HOLD_MAX_UNITS_PER_BUYER whose client has no hold granted)."""
     with transaction.atomic():
         quote = Quote.objects.select_for_update(of=("self",)).filter(pk=quote_id).first()
         if quote is None:
@@ -803,11 +830,15 @@ def quote_send(*, quote_id: int, actor=None) -> Quote:
 # --- quotes: the client's answer ---------------------------------------------------------
 
 
-def quote_accept(*, quote_id: int, address: dict[str, str], actor=None, now=None):
+def quote_accept(
+    *, quote_id: int, address: dict[str, str], actor=None, now=None, client_address: str = ""
+):
     """Accept a sent, unexpired quote and make its order at the quoted prices (through
     `shop.orders.services.order_place_wholesale`): -> accepted -> ordered in one
     transaction. Returns the Order. The caller has checked that the quote is the caller's
-    (client or access key).
+    (client or access key). A prepaid order holds its stock as long as staff granted
+    (`quote_payment_hold`), else as a retail order does, within the per-buyer cap (the
+    quote's email and `client_address`, the web page's visitor).
 
     Raises QuoteExpired when it is past `valid_until` (the quote is expired then, for good),
     QuoteInvalid for a bad address (errors under "address.<field>"), QuoteError when the
@@ -825,7 +856,13 @@ def quote_accept(*, quote_id: int, address: dict[str, str], actor=None, now=None
         else:
             quote_transition(quote, S.ACCEPTED, message="Accepted.", actor=actor, now=now)
             try:
-                order = orders.order_place_wholesale(quote=quote, address=address, actor=actor)
+                order = orders.order_place_wholesale(
+                    quote=quote,
+                    address=address,
+                    actor=actor,
+                    granted_hold=quote_payment_hold(quote),
+                    client_address=client_address,
+                )
             except orders.AddressInvalid as exc:
                 raise QuoteInvalid(
                     str(exc), {f"address.{k}": v for k, v in exc.errors.items()}

@@ -244,7 +244,9 @@ def quote_accept(request: HttpRequest, number: str, access_key: str) -> HttpResp
     if not form.is_valid():
         return _quote_page(request, quote, form)
     try:
-        order = services.quote_accept(quote_id=quote.pk, address=form.address())
+        order = services.quote_accept(
+            quote_id=quote.pk, address=form.address(), client_address=client_address(request)
+        )
     except QuoteInvalid as exc:  # the order rules refuse a part of the address
         for key, errors in exc.errors.items():
             field = key.removeprefix("address.")

@@ -55,3 +55,34 @@ def test_twenty_buyers_for_the_last_five_units_make_exactly_five_orders():
     assert variant.stock_on_hand == 0
     assert Order.objects.filter(stock=Stock.HELD).count() == UNITS
     assert CartLine.objects.count() == BUYERS - UNITS  # the refused keep their carts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_one_buyer_racing_checkouts_never_holds_more_than_the_cap(settings):
+    """10 checkouts of 5 units each by one email, at the same moment, with a cap of 12:
+    exactly 2 are placed (10 units held), the others refused by the cap."""
+    settings.STOCK_HOLD_MAX_UNITS_PER_BUYER = 12
+    variant = VariantFactory(price=Decimal("19.90"), stock_on_hand=100)
+    carts = []
+    for _ in range(10):
+        cart = Cart.objects.create()
+        CartLine.objects.create(cart=cart, variant=variant, quantity=5)
+        carts.append(cart)
+    next_cart = itertools.count()
+    pick = threading.Lock()
+
+    def buy():
+        with pick:
+            cart = carts[next(next_cart)]
+        try:
+            services.order_place(
+                cart=cart, email="hoarder@example.com", address=ADDRESS, method="standard"
+            )
+        except services.OrderError as exc:
+            return str(exc)
+        return "placed"
+
+    results = race(buy, runners=10)
+    assert results.count("placed") == 2, results
+    assert all("at most 12" in r for r in results if r != "placed"), results
+    assert services.buyer_units_held(email="hoarder@example.com") == 10

@@ -542,10 +542,12 @@ def test_a_duplicate_delivery_during_a_live_send_sends_nothing(settings):
 
 
 def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
-    client, shop_products, phones, mailoutbox, django_capture_on_commit_callbacks
+    client, shop_products, phones, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
     """The inquiry is stored with its destination and the variant picked on the product
     page, and a quote request is made for it, whose "received" mail is queued."""
+    # Within what one buyer may hold, so sent without review (test_hold_policy.py: above it).
+    settings.STOCK_HOLD_MAX_UNITS_PER_BUYER = 250
     from shop.outbox.models import OutboxMessage
     from shop.wholesale.models import QuoteStatus
     from shop.wholesale.services import QUOTE_MAIL_TASK
@@ -570,7 +572,7 @@ def test_inquiry_becomes_a_quote_request_for_the_picked_variant(
     ((sku, quantity),) = quote.lines.values_list("variant__sku", "quantity")
     assert (sku, quantity) == (blue_pixel.sku, 250)
     assert OutboxMessage.objects.filter(task=QUOTE_MAIL_TASK, args=[quote.pk, "received"]).exists()
-    # Priced by the job (eager in tests): 250 stock cases need no review, so it is sent.
+    # Priced by the job (eager in tests): 250 stock cases (the cap) need no review: sent.
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.SENT and quote.total > 0
     link = f"/wholesale/quotes/{quote.number}/{quote.access_key}/"
