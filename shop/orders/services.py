@@ -44,6 +44,7 @@ from shop.catalog.cache import catalog_revision_bump
 from shop.catalog.models import Variant
 from shop.catalog.presentation import stock_state
 from shop.catalog.pricing import RetailStrategy, shop_currency
+from shop.emails import email_canonical
 from shop.outbox.services import outbox_enqueue
 from shop.wholesale.pricing import cents as wholesale_cents
 
@@ -139,8 +140,8 @@ def buyer_address_key(client_address: str) -> str:
 def buyer_units_held(*, email: str, address_key: str = "") -> int:
     """Units held now in unpaid orders of this buyer: the same email, or placed from the
     same client address. Net-terms orders (invoiced clients) do not count."""
-    # Same buyer: the email compared lower-cased (Order.email_canonical replaces this).
-    same = Q(order__email__iexact=email.strip())
+    # Same buyer: the same mailbox in the shop's one canonical form (shop.emails).
+    same = Q(order__email_canonical=email_canonical(email))
     if address_key:
         same |= Q(order__buyer_address_key=address_key)
     return (
@@ -162,7 +163,9 @@ def _buyer_lock(*, email: str, address_key: str) -> None:
     row lock, in a fixed order, so it adds no deadlock. SQLite runs one writer anyway."""
     if connection.vendor != "postgresql":
         return
-    names = {f"email:{email.strip().lower()}"} | ({f"addr:{address_key}"} if address_key else set())
+    names = {f"email:{email_canonical(email)}"}
+    if address_key:
+        names.add(f"addr:{address_key}")
     keys = sorted(
         int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         for name in names

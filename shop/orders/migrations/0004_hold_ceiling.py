@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_payment_terms'),
+        ('orders', '0003_email_canonical'),
     ]
 
     operations = [
