@@ -7,7 +7,11 @@ that object (or class, instantiated without arguments) answers:
 - `product(slug) -> CatalogProduct | None`: an active product with the phone models and
   colours it is offered in;
 - `phone_model(slug) -> dict | None`: a catalog phone model as an engine device dict
-  (`configurator.engine.devices.device_from_dict` reads it).
+  (`configurator.engine.devices.device_from_dict` reads it);
+- `case(product=, device=, colour=) -> CatalogCase | None`: the case one variant on sale is
+  made as (material, finish, style, colour), or None when the product is not sold for that
+  phone model in that colour. A design made for a product is made in this case
+  (`configurator.product_case`).
 
 Without the setting there is no catalog: the API knows the engine's built-in devices only
 and the editor page answers 404.
@@ -57,10 +61,27 @@ class CatalogProduct:
         return tuple(c for c in self.colours if (model_slug, c.slug) in self.variants)
 
 
+@dataclass(frozen=True)
+class CatalogCase:
+    """The case a product is made as for one phone model in one colour (a variant on sale)."""
+
+    product: str  # slugs
+    device: str
+    colour: str
+    product_name: str
+    material: str  # the engine's Material value
+    finish: str  # the engine's Finish value
+    style: str
+    colour_hex: str  # "#rrggbb"
+    device_data: dict[str, Any]  # the phone model, the engine's device format
+
+
 class CatalogProvider(Protocol):
     def product(self, slug: str) -> CatalogProduct | None: ...
 
     def phone_model(self, slug: str) -> dict[str, Any] | None: ...
+
+    def case(self, *, product: str, device: str, colour: str) -> CatalogCase | None: ...
 
 
 def catalog() -> CatalogProvider | None:

@@ -129,9 +129,10 @@ def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("This phone model cannot be designed on yet.") from None
     layout = layout_for(device, DEFAULTS[Material(product.material)])
 
-    # The visitor id is made now, with the page: the page's first API requests run
-    # concurrently, and each would otherwise start a session of its own.
-    request_owner(request, create=True)
+    # Viewing the editor starts no session (nor stores a session row): the visitor id is
+    # made with the first upload or save (configurator/views.py). Until the visitor has one,
+    # the page sends those one at a time ("visitor" below), so they land on one visitor.
+    # The page's POSTs need the CSRF cookie only, which the page's token sets.
     start = _own_design(request, request.GET.get("design"))
     spec, artworks = None, {}
     if start is not None:
@@ -157,6 +158,7 @@ def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
         },
         "spec": spec,
         "artworks": artworks,
+        "visitor": request_owner(request, create=False) is not None,
         "urls": {
             "upload": reverse("configurator:artwork-upload"),
             "artworks": reverse("configurator:artwork-upload"),

@@ -181,9 +181,15 @@ def _schemas() -> dict[str, dict]:
         "DesignRequest": {
             "type": "object",
             "properties": {
-                "product": {**text_field, "description": "The case product's slug."},
+                "product": {
+                    **text_field,
+                    "description": "The case product's slug; the design is made in its case.",
+                },
                 "device": {"type": "string", "enum": devices, "description": "Phone model."},
-                "colour": {**text_field, "description": "The case colour's slug."},
+                "colour": {
+                    **text_field,
+                    "description": "The case colour's slug (required with a product).",
+                },
                 "spec": _ref("DesignSpec"),
             },
             "required": ["device", "spec"],
@@ -334,7 +340,10 @@ def _paths() -> dict[str, dict]:
                 "configurator_designs_create",
                 "Save a design",
                 "Saves the design (immutable; saving the same content again answers the same "
-                "design) and answers its share link.",
+                "design) and answers its share link. A design for a product (with the colour "
+                "slug) is made in the case the product is sold as for that phone and colour: "
+                "material, finish and colour the spec's case leaves out are filled in, and "
+                "stating others is a 400 naming the field.",
                 requestBody=_json_body("DesignRequest"),
                 responses={
                     "201": {

@@ -49,7 +49,7 @@ from configurator.engine.spec import (
 )
 
 from .catalog import catalog
-from .models import Artwork, Design, Rendition
+from .models import Artwork, CaseTemplate, Design, Rendition
 from .owners import Owner
 
 PREVIEW_SIZE = (600, 1200)
@@ -320,12 +320,24 @@ def design_create(
     """Save a design (or return the owner's identical one): immutable, with a share token.
 
     On a catalog phone model the case is frozen into the design (`Design.case`), so a later
-    change to the catalog's geometry never changes what was saved."""
+    change to the catalog's geometry never changes what was saved. A design for a product
+    is made in the case the product is sold as for that phone and colour
+    (`configurator.product_case`): the catalog fills what the spec leaves out, and a spec
+    stating another material, finish or colour is `Invalid`."""
     device, device_data = device_resolve(slug=device_slug)
     spec = spec_parse(document=document)
     product, colour = _text_field(product, "product"), _text_field(colour, "colour")
+    if product:
+        from .product_case import product_case_apply  # it builds on configurator.cases
+
+        made = product_case_apply(
+            spec=spec, document=document, product=product, device=device.slug, colour=colour
+        )
+        spec, case, template = made.spec, made.case, made.template
+    else:
+        case = {"device": device_data, "params": _case_params(spec)} if device_data else {}
+        template = None
     artworks = artworks_owned(owner=owner, public_ids=spec.artwork_names())
-    case = {"device": device_data, "params": _case_params(spec)} if device_data else {}
     return _design_store(
         owner=owner,
         device=device.slug,
@@ -334,6 +346,7 @@ def design_create(
         colour=colour,
         artworks=artworks,
         case=case,
+        template=template,
     )
 
 
@@ -352,6 +365,7 @@ def _design_store(
     colour: str,
     artworks: Mapping[str, Artwork],
     case: dict[str, Any],
+    template: CaseTemplate | None = None,
 ) -> Design:
     canonical = spec_to_dict(spec)
     content = {
@@ -378,6 +392,7 @@ def _design_store(
                 colour=colour,
                 content_hash=content_hash,
                 case=case,
+                template=template,
             )
             design.artworks.set(artworks.values())
     except IntegrityError:  # the same design saved by a concurrent request

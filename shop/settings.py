@@ -300,7 +300,8 @@ CELERY_TASK_ROUTES = {
     "shop.wholesale.tasks.quote_price_job": {"queue": "default"},
 }
 # Periodic jobs (`celery -A shop beat`): relay the outbox rows the broker missed, give back
-# the stock of unpaid orders whose hold ran out, retry webhook events not yet processed.
+# the stock of unpaid orders whose hold ran out, retry webhook events not yet processed,
+# delete expired sessions.
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "shop.outbox.tasks.outbox_relay", "schedule": 10.0},
     "orders-release-expired": {
@@ -324,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
     # The API's Idempotency-Key rows older than WHOLESALE_IDEMPOTENCY_KEEP_HOURS.
     "wholesale-idempotency-purge": {
         "task": "shop.wholesale.tasks.idempotency_purge",
+        "schedule": 3600.0,
+    },
+    # Expired sessions (database sessions are otherwise kept for ever): clearsessions.
+    "sessions-clear-expired": {
+        "task": "shop.accounts.tasks.sessions_clear_expired",
         "schedule": 3600.0,
     },
 }

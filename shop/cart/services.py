@@ -17,7 +17,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from configurator.models import Design
-from shop.catalog.models import PhoneModel, Variant
+from shop.catalog.design_fit import design_fit_problem
+from shop.catalog.models import Variant
 from shop.catalog.presentation import StockState, stock_state
 from shop.catalog.pricing import Money, RetailStrategy, shop_money
 
@@ -102,21 +103,17 @@ def _variant(sku) -> Variant:
 
 
 def _design(token, variant: Variant) -> Design | None:
-    """The design a token names, if it fits the variant. Holding the token is enough: a
-    design shared with the shopper may be ordered by them."""
+    """The design a token names, if it was made for this variant (its product, phone model
+    and colour: `design_fit_problem`). Holding the token is enough: a design shared with
+    the shopper may be ordered by them."""
     if not token:
         return None
     design = Design.objects.filter(token=str(token)[:32]).first()
     if design is None:
         raise CartError("That design could not be found.")
-    if design.device != variant.phone_model.slug:
-        made_for = PhoneModel.objects.filter(slug=design.device).first()
-        raise CartError(
-            f"That design was made for {made_for or design.device}: choose that phone model "
-            "to order it."
-        )
-    if design.product and design.product != variant.product.slug:
-        raise CartError("That design was made for another case.")
+    problem = design_fit_problem(design=design, variant=variant)
+    if problem:
+        raise CartError(problem)
     return design
 
 

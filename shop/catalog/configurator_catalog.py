@@ -1,15 +1,16 @@
 """The catalog as the configurator sees it: settings.CONFIGURATOR_CATALOG names this.
 
 The configurator never imports the shop; it asks this provider for a product (its
-material, finish, colours and the phone models it is offered for, each as an engine device)
-and for a catalog phone model by slug. Two small queries per product.
+material, finish, colours and the phone models it is offered for, each as an engine device),
+for a catalog phone model by slug, and for the case one variant is made as. Two small
+queries per product, one per phone model or case.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from configurator.catalog import CatalogColour, CatalogPhoneModel, CatalogProduct
+from configurator.catalog import CatalogCase, CatalogColour, CatalogPhoneModel, CatalogProduct
 
 from .models import CaseProduct, PhoneModel, Variant
 
@@ -58,3 +59,35 @@ class CatalogProvider:
             return None
         pm = PhoneModel.objects.filter(slug=slug).first()
         return pm.to_engine_dict() if pm is not None else None
+
+    def case(self, *, product: str, device: str, colour: str) -> CatalogCase | None:
+        """The case of the active variant of `product` for `device` in `colour` (slugs), or
+        None when there is none on sale."""
+        slugs = (product, device, colour)
+        if not all(isinstance(s, str) and 0 < len(s) <= 120 for s in slugs):
+            return None
+        variant = (
+            Variant.objects.filter(
+                is_active=True,
+                product__is_active=True,
+                product__slug=product,
+                phone_model__slug=device,
+                colour__slug=colour,
+            )
+            .select_related("product", "phone_model", "colour")
+            .first()
+        )
+        if variant is None:
+            return None
+        item = variant.product
+        return CatalogCase(
+            product=item.slug,
+            device=variant.phone_model.slug,
+            colour=variant.colour.slug,
+            product_name=item.name,
+            material=item.material,
+            finish=item.finish,
+            style=item.style,
+            colour_hex=variant.colour.hex,
+            device_data=variant.phone_model.to_engine_dict(),
+        )

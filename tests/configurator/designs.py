@@ -5,6 +5,8 @@ from __future__ import annotations
 from configurator import services
 from configurator.models import Design
 from configurator.owners import Owner
+from shop.catalog.models import Variant
+from tests.factories import CaseProductFactory, ColourFactory, PhoneModelFactory, VariantFactory
 
 from .conftest import DEVICE, photo_png
 
@@ -12,7 +14,9 @@ from .conftest import DEVICE, photo_png
 def saved_design(
     visitor: str = "shopper", *, x_mm: float = 35.0, size=(600, 450), text: str = ""
 ) -> Design:
-    """A design with one photo (and optionally a text layer) on the test device."""
+    """A design with one photo (and optionally a text layer) on the test device, for the
+    classic case in black (made in the catalog if the test has not)."""
+    _classic_black()
     owner = Owner(visitor=visitor)
     artwork = services.artwork_create(owner=owner, data=photo_png(size))
     layers = [
@@ -27,3 +31,17 @@ def saved_design(
         product="classic-case",
         colour="black",
     )
+
+
+def _classic_black() -> None:
+    """A design is made for a case on sale: the classic case for the test device in black."""
+    found = Variant.objects.filter(
+        product__slug="classic-case", phone_model__slug=DEVICE, colour__slug="black"
+    )
+    if not found.exists():
+        VariantFactory(
+            sku="CLS-IP12-BLK-DESIGN",
+            product=CaseProductFactory(name="Classic case", slug="classic-case"),
+            phone_model=PhoneModelFactory(brand="Apple", name="iPhone 12", slug=DEVICE),
+            colour=ColourFactory(name="Black", slug="black", hex="#1c1c1e"),
+        )

@@ -188,7 +188,7 @@ def test_a_second_visitor_cannot_use_your_artwork(visitor, other_visitor):
 def test_saving_a_design_gives_a_share_link_and_the_same_design_once(visitor):
     """Saving answers 201 with a token and share URL; saving it again gives the same one."""
     art = upload(visitor, photo_png()).json()["id"]
-    body = {"product": "slim", "device": DEVICE, "colour": "black", "spec": spec_with(art)}
+    body = {"device": DEVICE, "spec": spec_with(art)}
     first = post_json(visitor, "/design/api/designs/", body)
     assert first.status_code == 201
     token = first.json()["token"]

@@ -177,7 +177,8 @@ def test_catalog_phone_models_work_in_the_design_api(visitor, shop):
     assert design.case["device"]["slug"] == "acme-one"
     assert design.case["device"]["camera"]["width_mm"] == 28.2
     assert design.case["params"]["material"] == "hybrid"
-    assert design.case["params"]["wall_mm"] == 1.8  # the engine's hybrid case
+    # The product's own case: the engine's hybrid case (wall 1.8 mm), slim style (-0.2 mm).
+    assert design.case["params"]["wall_mm"] == 1.6
 
 
 def test_a_frozen_case_outlives_a_catalog_change(visitor, shop):

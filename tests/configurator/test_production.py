@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from dataclasses import asdict
 from pathlib import Path
 
 import lib3mf
@@ -20,7 +19,6 @@ from django.db import connection
 from PIL import Image
 
 from configurator import production, services
-from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.geometry import layout_for, print_size_px
 from configurator.engine.printfile import PRINT_DPI
 from configurator.models import Design, Rendition
@@ -213,7 +211,7 @@ def test_renders_use_the_case_frozen_into_the_design():
     plain = saved_design("plain")
     frozen = saved_design("frozen")
     Design.objects.filter(pk=frozen.pk).update(
-        case={"device": wide, "params": {**asdict(DEFAULTS[Material.TPU]), "material": "tpu"}}
+        case={"device": wide, "params": plain.case["params"]}  # the same case, wider
     )
     frozen.refresh_from_db()
 

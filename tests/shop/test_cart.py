@@ -66,11 +66,14 @@ def messages_of(response) -> str:
     return " ".join(re.findall(r'class="message[^"]*">([^<]+)<', response.content.decode()))
 
 
-def a_design(client: Client, device: str = "iphone-12") -> str:
+def a_design(
+    client: Client, device: str = "iphone-12", product: str = "ridge-tpu", colour: str = "blue"
+) -> str:
+    """A design saved in the editor's way, for the ridge case on `device` in `colour`."""
     artwork = upload(client, photo_png()).json()["id"]
-    saved = post_json(
-        client, "/design/api/designs/", {"device": device, "spec": spec_with(artwork)}
-    )
+    body = {"device": device, "product": product, "colour": colour, "spec": spec_with(artwork)}
+    saved = post_json(client, "/design/api/designs/", body)
+    assert saved.status_code == 201, saved.content
     return saved.json()["token"]
 
 
@@ -112,7 +115,12 @@ def test_one_line_per_variant_and_design(ridge):
     second = post_json(
         shopper,
         "/design/api/designs/",
-        {"device": "iphone-12", "spec": spec_with(artwork, x_mm=20)},
+        {
+            "device": "iphone-12",
+            "product": "ridge-tpu",
+            "colour": "blue",
+            "spec": spec_with(artwork, x_mm=20),
+        },
     ).json()["token"]
     add(shopper, "RDG-IP12-BLU")
     add(shopper, "RDG-IP12-BLU")

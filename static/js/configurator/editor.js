@@ -39,6 +39,23 @@ const state = {
 let nextUid = 1;
 const history = new History();
 
+// The server makes the visitor's id (and their session) with their first upload or save.
+// Until then those requests go one at a time: run at once, each would make an id of its
+// own, and the pictures of all but the last would be lost to the visitor.
+let hasVisitor = Boolean(config.visitor);
+let firstCreation = Promise.resolve();
+function creating(work) {
+  if (hasVisitor) {
+    return work();
+  }
+  const run = firstCreation.then(work).then((result) => {
+    hasVisitor = true;
+    return result;
+  });
+  firstCreation = run.catch(() => {});
+  return run;
+}
+
 // --- layers and the spec --------------------------------------------------------------
 
 function coverWidth(art) {
@@ -749,9 +766,11 @@ async function upload(file) {
   progress.value = 0;
   uploadStatus.textContent = `Uploading ${file.name}…`;
   try {
-    const body = await uploadFile(config.urls.upload, file, (fraction) => {
-      progress.value = Math.round(fraction * 100);
-    });
+    const body = await creating(() =>
+      uploadFile(config.urls.upload, file, (fraction) => {
+        progress.value = Math.round(fraction * 100);
+      }),
+    );
     state.artworks[body.id] = { width: body.width, height: body.height, url: imageUrl(body.id) };
     uploadStatus.textContent = `Uploaded: ${body.width} × ${body.height} px.`;
     previousLoaded = false;
@@ -1022,12 +1041,15 @@ async function save() {
     return state.saved;
   }
   say("Saving…");
-  const response = await postJson(config.urls.designs, {
-    product: config.product.slug,
-    device: config.model.slug,
-    colour: config.colour.slug,
-    spec: buildSpec(),
-  });
+  const spec = buildSpec();
+  const response = await creating(() =>
+    postJson(config.urls.designs, {
+      product: config.product.slug,
+      device: config.model.slug,
+      colour: config.colour.slug,
+      spec,
+    }),
+  );
   const { token, url } = await response.json();
   state.saved = { token, url, snapshot: current };
   const link = new URL(url, window.location.origin).href;

@@ -199,8 +199,11 @@ def test_a_designed_line_shows_its_design_preview(client, settings):
     phone = PhoneModelFactory(brand="Apple", name="iPhone 12", slug="iphone-12")
     variant = VariantFactory(sku="RDG-IP12-BLK", phone_model=phone, stock_on_hand=5)
     artwork = upload(client, photo_png()).json()["id"]
+    made_for = {"product": variant.product.slug, "colour": variant.colour.slug}  # the editor's way
     design = post_json(
-        client, "/design/api/designs/", {"device": "iphone-12", "spec": spec_with(artwork)}
+        client,
+        "/design/api/designs/",
+        {"device": "iphone-12", "spec": spec_with(artwork), **made_for},
     ).json()["token"]
     client.post("/cart/add/", {"sku": variant.sku, "quantity": 1, "design": design})
     add_to_cart(client, variant.sku)  # and the same case without a design

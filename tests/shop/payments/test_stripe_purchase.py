@@ -40,8 +40,14 @@ def test_a_designed_and_a_stock_case_paid_with_stripe_go_into_production_and_shi
     stock_case = VariantFactory(sku="SLIM-IP12-BLK", phone_model=phone, price=Decimal("19.90"))
     shopper = Client()
     artwork = upload(shopper, photo_png()).json()["id"]
+    made_for = {
+        "product": designable.product.slug,
+        "colour": designable.colour.slug,
+    }  # the editor's way
     design = post_json(
-        shopper, "/design/api/designs/", {"device": "iphone-12", "spec": spec_with(artwork)}
+        shopper,
+        "/design/api/designs/",
+        {"device": "iphone-12", "spec": spec_with(artwork), **made_for},
     ).json()["token"]
     shopper.post("/cart/add/", {"sku": designable.sku, "quantity": 1, "design": design})
     shopper.post("/cart/add/", {"sku": stock_case.sku, "quantity": 1})

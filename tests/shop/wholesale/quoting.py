@@ -11,6 +11,7 @@ from shop.wholesale import callbacks, mails
 from shop.wholesale.services import LineIn
 from tests.factories import (
     CaseProductFactory,
+    ColourFactory,
     PhoneModelFactory,
     ProductTermsFactory,
     VariantFactory,
@@ -105,6 +106,7 @@ def catalog(db, wholesale_settings):
             sku="CLS-IP12-BLK",
             product=classic,
             phone_model=phone,
+            colour=ColourFactory(name="Black", slug="black"),
             price=Decimal("20.00"),
             stock_on_hand=500,
         ),
@@ -112,6 +114,7 @@ def catalog(db, wholesale_settings):
             sku="CLS-IP12-BLU",
             product=classic,
             phone_model=phone,
+            colour=ColourFactory(name="Blue", slug="blue"),
             price=Decimal("20.00"),
             stock_on_hand=500,
         ),
@@ -119,6 +122,7 @@ def catalog(db, wholesale_settings):
             sku="SLM-IP12-BLK",
             product=slim,
             phone_model=phone,
+            colour=ColourFactory(name="Black", slug="black"),
             price=Decimal("10.00"),
             stock_on_hand=500,
         ),

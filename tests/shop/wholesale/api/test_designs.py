@@ -50,7 +50,7 @@ def test_a_design_from_the_clients_picture(api, wholesale_client):
     """A design naming the client's picture is saved, listed and readable; saved twice it
     is the same design."""
     artwork_id = upload(api, photo_png()).json()["id"]
-    body = {"device": DEVICE, "spec": spec_with(artwork_id), "product": "slim", "colour": "red"}
+    body = {"device": DEVICE, "spec": spec_with(artwork_id)}
     response = api.post("/api/v1/designs/", body, format="json")
     assert response.status_code == 201, response.content
     design = response.json()
