@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from configurator.models import Design
 from configurator.owners import Owner
+from shop.catalog.design_fit import design_fit_problem
 from shop.catalog.models import CaseProduct, PhoneModel, Variant
 from shop.catalog.pricing import shop_currency
 from shop.orders import shipping as shipping_rules
@@ -327,7 +328,7 @@ def _quote_lines(
         wanted.append((sku.strip(), token, quantity))
     variants = {
         v.sku: v
-        for v in Variant.objects.select_related("product", "phone_model").filter(
+        for v in Variant.objects.select_related("product", "phone_model", "colour").filter(
             sku__in={sku for sku, _, _ in wanted if sku}, is_active=True, product__is_active=True
         )
     }
@@ -352,12 +353,9 @@ def _quote_lines(
                 # Another client's design is "not found" too: nothing tells it exists.
                 errors[f"lines.{n}.design"] = ["No such design of yours."]
             elif variant is not None and (
-                design.device != variant.phone_model.slug
-                or (design.product and design.product != variant.product.slug)
+                problem := design_fit_problem(design=design, variant=variant)
             ):
-                errors[f"lines.{n}.design"] = [
-                    f"That design was made for another case or phone model than {sku}."
-                ]
+                errors[f"lines.{n}.design"] = [problem]
         if sku and (sku, token) in seen:
             errors[f"lines.{n}.sku"] = [
                 f"The same case is in lines.{seen[(sku, token)]} already: add the quantities."

@@ -145,16 +145,21 @@ def test_every_problem_is_reported_at_once(client):
 
 def test_a_design_must_be_the_clients_own_and_fit_the_case(client, catalog):
     """The client's own design is taken; another owner's is "not found" (nothing says it
-    exists); one made for another case is refused."""
+    exists); one made for another case, or the same case in another colour, is refused
+    (the cart's rule, shop.catalog.design_fit)."""
     own = saved_design(visitor=client.design_owner_visitor)
     stranger = saved_design(visitor="someone-else", x_mm=30.0)
     errors = errors_of(
         lambda: request(
-            client, ("CLS-IP12-BLK", 10, stranger.token), ("SLM-IP12-BLK", 10, own.token)
+            client,
+            ("CLS-IP12-BLK", 10, stranger.token),
+            ("SLM-IP12-BLK", 10, own.token),
+            ("CLS-IP12-BLU", 10, own.token),
         )
     )
     assert errors["lines.0.design"] == ["No such design of yours."]
     assert "another case" in errors["lines.1.design"][0]
+    assert "another colour than Blue" in errors["lines.2.design"][0]
     quote = request(client, ("CLS-IP12-BLK", 10, own.token))
     assert quote.lines.get().design == own
 
