@@ -72,9 +72,12 @@ def client_of(request) -> Client:
 
 
 class ApiView(generics.GenericAPIView):
-    """Bounded bodies (413 before anything is read) and JSON errors whatever was asked."""
+    # (A comment, not a docstring: drf-spectacular shows a view's docstring to clients.)
+    # Bounded bodies (413 before anything is read), JSON errors whatever was asked, and
+    # OPTIONS answered with the endpoint's methods in `Allow`.
 
     writes = False  # POST/PUT count against the "wholesale-write" throttle too
+    metadata_class = None
 
     def max_body(self) -> int:
         return int(getattr(settings, "WHOLESALE_API_MAX_BODY", 256 * 1024))
@@ -89,6 +92,12 @@ class ApiView(generics.GenericAPIView):
         # with no length is read as empty, never past the bound.
         if declared > self.max_body():
             raise PayloadTooLarge(f"The request body is larger than {self.max_body()} bytes.")
+
+    def options(self, request, *args, **kwargs):
+        # 204 with `Allow` (DRF's default headers), after the key and the throttles like
+        # any request. Not DRF's metadata answer: it describes the views' internals, and
+        # for views without a queryset it crashed (a 500) looking up an object for PUT.
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def handle_exception(self, exc):
         # An error is JSON even where the client asked for a PDF.
