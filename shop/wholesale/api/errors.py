@@ -128,7 +128,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     if not isinstance(code, str):
         code = "error"
-    if isinstance(exc, exceptions.Throttled):
+    if isinstance(exc, exceptions.Throttled) and code == "throttled":
         detail = "Too many requests with this key; retry after the time in 'Retry-After'."
     response.data = error_body(detail, code)
     return response
