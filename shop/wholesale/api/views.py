@@ -139,8 +139,10 @@ class CallbackView(ApiView):
         tags=[ACCOUNT],
         summary="Set (or clear) your callback URL",
         description="Events (quote.ready, quote.expiring, order.status) are POSTed to this "
-        "HTTPS URL, signed per Standard Webhooks with the secret in the answer. URLs that "
-        "resolve to loopback, private, link-local or metadata addresses are refused.",
+        "HTTPS URL, signed per Standard Webhooks with the secret in the answer. URLs whose "
+        "host resolves to any address that is not globally reachable unicast (loopback, "
+        "private, unique- or site-local, link-local, shared, documentation, multicast, "
+        "reserved, metadata; in any IPv4 or IPv6 spelling) are refused.",
         request=s.CallbackSerializer,
         responses={200: s.CallbackSerializer, **errors(400, 413, 415)},
     )
