@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef
 
 from shop.catalog.models import CaseProduct, Material, Style, Variant
@@ -11,13 +12,29 @@ from shop.wholesale.models import Quote, QuoteStatus
 SLUG_MAX = 120
 
 
+class StrictBooleanField(forms.Field):
+    """`true` or `false` as the schema's boolean says; django-filter's own field quietly
+    ignores anything else (in_stock=1 listed everything)."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class VariantFilter(filters.FilterSet):
     product = filters.CharFilter(field_name="product__slug", max_length=SLUG_MAX)
     phone_model = filters.CharFilter(field_name="phone_model__slug", max_length=SLUG_MAX)
     colour = filters.CharFilter(field_name="colour__slug", max_length=SLUG_MAX)
     material = filters.ChoiceFilter(field_name="product__material", choices=Material.choices)
     style = filters.ChoiceFilter(field_name="product__style", choices=Style.choices)
-    in_stock = filters.BooleanFilter(method="_in_stock")
+    in_stock = StrictBooleanFilter(method="_in_stock")
     sku = filters.CharFilter(field_name="sku", max_length=64)
 
     class Meta:
@@ -26,6 +43,19 @@ class VariantFilter(filters.FilterSet):
 
     def _in_stock(self, queryset, name, value):
         return queryset.filter(stock_on_hand__gt=0) if value else queryset.filter(stock_on_hand=0)
+
+
+def canonical(filterset: filters.FilterSet) -> list[tuple[str, str]]:
+    """A validated filterset's filters in use, sorted, as query parameters: the same
+    filters spelled differently (in_stock=1 or true, repeated, reordered) are one list."""
+    params = []
+    for name, value in sorted(filterset.form.cleaned_data.items()):
+        if value is None or value == "":
+            continue
+        params.append(
+            (name, ("true" if value else "false") if isinstance(value, bool) else str(value))
+        )
+    return params
 
 
 class ProductFilter(filters.FilterSet):

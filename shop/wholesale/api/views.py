@@ -82,8 +82,24 @@ class ApiView(generics.GenericAPIView):
     def max_body(self) -> int:
         return int(getattr(settings, "WHOLESALE_API_MAX_BODY", 256 * 1024))
 
+    def query_parameters(self) -> frozenset[str]:
+        """The query parameters this endpoint takes: its filters, and a list's cursor and
+        page size. Any other is refused (400), so it can neither be mistaken for a filter
+        nor make cached pages of its own."""
+        names = set(
+            getattr(self, "filterset_class", None) and self.filterset_class.base_filters or ()
+        )
+        if hasattr(self, "list"):
+            names |= {"cursor", "page_size"}
+        return frozenset(names)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.query_parameters())
+        if unknown:
+            raise ValidationError(
+                {name[:100]: ["Unknown query parameter."] for name in unknown[:20]}
+            )
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -226,19 +242,34 @@ class VariantList(ApiView, generics.ListAPIView):
         responses={200: s.VariantSerializer(many=True), **errors(400)},
     )
     def get(self, request, *args, **kwargs):
-        # Cached per price group and catalog revision (queries.variant_page_cached): a page
-        # of 50 variants with their tiers costs about 12 ms to build and 3 to replay.
-        group_id = client_of(request).price_group_id
+        # Cached per price group and catalog revision under the validated filters and
+        # cursor (queries.variant_page_cached): a page of 50 variants with their tiers
+        # costs about 12 ms to build and 3 to replay.
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        paginator = self.paginator
+        page = queries.VariantPage(
+            base_url=request.build_absolute_uri(request.path),
+            filters=tuple(filters.canonical(filterset)),
+            page_size=paginator.get_page_size(request),
+            cursor=_cursor_key(paginator.decode_cursor(request)),
+        )
 
         def build() -> tuple[list[int], dict]:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            data = self.get_paginated_response(_variants_data(request, page, many=True)).data
-            return [v.pk for v in page], {**data, "results": list(data["results"])}
+            rows = self.paginate_queryset(filterset.qs)
+            paginator.base_url = page.url()  # links from the canonical query, not the raw
+            data = self.get_paginated_response(_variants_data(request, rows, many=True)).data
+            return [v.pk for v in rows], {**data, "results": list(data["results"])}
 
         data = queries.variant_page_cached(
-            price_group_id=group_id, url=request.build_absolute_uri(), build=build
+            price_group_id=client_of(request).price_group_id, page=page, build=build
         )
         return Response(data)
+
+
+def _cursor_key(cursor) -> tuple[int, bool, str | None] | None:
+    return None if cursor is None else (cursor.offset, cursor.reverse, cursor.position)
 
 
 def _variants_data(request, variants, *, many: bool):
