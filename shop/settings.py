@@ -350,6 +350,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop.wholesale.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": None,
+    # No `?format=`: the answer's type is negotiated by `Accept` only (JSON, or the PDF
+    # where said), so no endpoint takes a parameter its schema does not declare.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "caseforge API",
@@ -405,6 +408,7 @@ deliveries are retried with backoff.
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CountryEnum": "shop.wholesale.api.serializers.COUNTRY_CHOICES"},
     "TAGS": [
         {"name": "Account", "description": "Your account and callback URL."},
         {"name": "Catalog", "description": "Phone models, products, variants with your prices."},
@@ -416,6 +420,7 @@ deliveries are retried with backoff.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "configurator.openapi.configurator_paths",
+        "shop.wholesale.api.openapi.api_schema_finish",
     ],
 }
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django_filters.fields import ChoiceField
 
 from shop.catalog.models import CaseProduct, Material, Style, Variant
 from shop.wholesale.models import Quote, QuoteStatus
 
 SLUG_MAX = 120
+SKU_MAX = 64
 
 
 class StrictBooleanField(forms.Field):
@@ -17,7 +19,7 @@ class StrictBooleanField(forms.Field):
     ignores anything else (in_stock=1 listed everything)."""
 
     def to_python(self, value):
-        if value in (None, ""):
+        if value is None:  # not given
             return None
         if value in ("true", "false"):
             return value == "true"
@@ -28,14 +30,28 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class StrictChoiceField(ChoiceField):
+    """One of the choices, as the schema's enum says: given empty it is refused, not taken
+    for no filter."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Give one of the choices, or leave the filter out.")
+        return super().clean(value)
+
+
+class StrictChoiceFilter(filters.ChoiceFilter):
+    field_class = StrictChoiceField
+
+
 class VariantFilter(filters.FilterSet):
     product = filters.CharFilter(field_name="product__slug", max_length=SLUG_MAX)
     phone_model = filters.CharFilter(field_name="phone_model__slug", max_length=SLUG_MAX)
     colour = filters.CharFilter(field_name="colour__slug", max_length=SLUG_MAX)
-    material = filters.ChoiceFilter(field_name="product__material", choices=Material.choices)
-    style = filters.ChoiceFilter(field_name="product__style", choices=Style.choices)
+    material = StrictChoiceFilter(field_name="product__material", choices=Material.choices)
+    style = StrictChoiceFilter(field_name="product__style", choices=Style.choices)
     in_stock = StrictBooleanFilter(method="_in_stock")
-    sku = filters.CharFilter(field_name="sku", max_length=64)
+    sku = filters.CharFilter(field_name="sku", max_length=SKU_MAX)
 
     class Meta:
         model = Variant
@@ -59,8 +75,8 @@ def canonical(filterset: filters.FilterSet) -> list[tuple[str, str]]:
 
 
 class ProductFilter(filters.FilterSet):
-    material = filters.ChoiceFilter(choices=Material.choices)
-    style = filters.ChoiceFilter(choices=Style.choices)
+    material = StrictChoiceFilter(choices=Material.choices)
+    style = StrictChoiceFilter(choices=Style.choices)
     phone_model = filters.CharFilter(method="_phone_model", max_length=SLUG_MAX)
 
     class Meta:
@@ -75,7 +91,7 @@ class ProductFilter(filters.FilterSet):
 
 
 class QuoteFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=QuoteStatus.choices)
+    status = StrictChoiceFilter(choices=QuoteStatus.choices)
 
     class Meta:
         model = Quote

@@ -27,6 +27,7 @@ from . import serializers as s
 from .errors import Conflict, PayloadTooLarge
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import KEY_MAX, idempotent
+from .idempotency import PATTERN_TEXT as IDEMPOTENCY_PATTERN
 from .pagination import by
 
 CATALOG, DESIGNS, QUOTES, ORDERS, ACCOUNT = "Catalog", "Designs", "Quotes", "Orders", "Account"
@@ -42,7 +43,8 @@ _ERRORS = {
     413: "The body is too large: refused before it is read.",
     415: "Unsupported Content-Type.",
     422: "The Idempotency-Key was used for another request.",
-    429: "Too many requests with this key: retry after `Retry-After` seconds.",
+    429: "Too many requests with this key, or too many wrong keys from your address: retry "
+    "after `Retry-After` seconds.",
 }
 
 
@@ -57,14 +59,25 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": IDEMPOTENCY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
-    description=f"Up to {KEY_MAX} printable ASCII characters, unique per request you mean. "
+    description=f"1 to {KEY_MAX} printable ASCII characters (no space at either end), "
+    "unique per request you mean. "
     "Sending the same key and body again replays the first answer (with "
     "`Idempotent-Replayed: true`); the same key with another body or path answers 422; "
     "while the first request is still running, 409.",
 )
+
+
+def _text_filter(name: str, max_length: int) -> OpenApiParameter:
+    # django-filter's CharFilter refuses longer values and NUL (a 400): say so.
+    return OpenApiParameter(
+        name,
+        {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"},
+        OpenApiParameter.QUERY,
+        required=False,
+    )
 
 
 def client_of(request) -> Client:
@@ -205,6 +218,7 @@ class ProductList(ApiView, generics.ListAPIView):
     @extend_schema(
         tags=[CATALOG],
         summary="Products",
+        parameters=[_text_filter("phone_model", filters.SLUG_MAX)],
         responses={200: s.ProductSerializer(many=True), **errors(400)},
     )
     def get(self, request, *args, **kwargs):
@@ -239,6 +253,10 @@ class VariantList(ApiView, generics.ListAPIView):
     @extend_schema(
         tags=[CATALOG],
         summary="Variants with your prices",
+        parameters=[
+            *(_text_filter(n, filters.SLUG_MAX) for n in ("product", "phone_model", "colour")),
+            _text_filter("sku", filters.SKU_MAX),
+        ],
         responses={200: s.VariantSerializer(many=True), **errors(400)},
     )
     def get(self, request, *args, **kwargs):
