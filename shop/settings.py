@@ -386,11 +386,15 @@ Keys are yours alone; a refused request frees its key.
 ## Errors
 Every error is JSON: `{"error": "<one line>", "code": "<machine code>"}`, plus
 `"fields": {"lines.0.sku": ["…"]}` for invalid input (`400`). Another client's quote,
-order or design is a `404`, like one that does not exist.
+order or design is a `404`, like one that does not exist, and so is any method on a path
+under `/api/v1/` that is no endpoint. A query parameter an operation does not declare is
+a `400`, never ignored. `OPTIONS` answers `204` with `Allow`.
 
 ## Limits
 Requests are throttled per key (writes more strictly): `429` with `Retry-After` in
-seconds. JSON bodies are limited to 256 KB and pictures to 25 MB (`413`).
+seconds. After 30 wrong keys in 10 minutes from one address, every request from it that
+sends a key is a `429` (`auth_throttled`) until the period ends, right keys included.
+JSON bodies are limited to 256 KB and pictures to 25 MB (`413`).
 
 ## Callbacks
 `PUT /api/v1/callback/` with an HTTPS URL. Events `quote.ready`, `quote.expiring` and

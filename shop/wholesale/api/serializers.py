@@ -91,7 +91,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="For programs: invalid, not_authenticated, authentication_failed, "
         "not_found, method_not_allowed, payload_too_large, conflict, quote_state, "
-        "idempotency_in_flight, idempotency_mismatch, throttled, ..."
+        "idempotency_in_flight, idempotency_mismatch, throttled, auth_throttled, ..."
     )
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
