@@ -44,7 +44,21 @@ class StrictChoiceFilter(filters.ChoiceFilter):
     field_class = StrictChoiceField
 
 
-class VariantFilter(filters.FilterSet):
+class FilterSet(filters.FilterSet):
+    """django-filter's FilterSet with its form class made once per filter set, not per
+    request: the variant list validates its filters on every request, cache hits too (the
+    cache key is the validated filters), and the per-request class cost about 0.5 ms."""
+
+    def get_form_class(self):
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
+
+class VariantFilter(FilterSet):
     product = filters.CharFilter(field_name="product__slug", max_length=SLUG_MAX)
     phone_model = filters.CharFilter(field_name="phone_model__slug", max_length=SLUG_MAX)
     colour = filters.CharFilter(field_name="colour__slug", max_length=SLUG_MAX)
@@ -74,7 +88,7 @@ def canonical(filterset: filters.FilterSet) -> list[tuple[str, str]]:
     return params
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(FilterSet):
     material = StrictChoiceFilter(choices=Material.choices)
     style = StrictChoiceFilter(choices=Style.choices)
     phone_model = filters.CharFilter(method="_phone_model", max_length=SLUG_MAX)
@@ -90,7 +104,7 @@ class ProductFilter(filters.FilterSet):
         return queryset.filter(Exists(made))
 
 
-class QuoteFilter(filters.FilterSet):
+class QuoteFilter(FilterSet):
     status = StrictChoiceFilter(choices=QuoteStatus.choices)
 
     class Meta:
