@@ -149,7 +149,7 @@ def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     path that names an endpoint but for its trailing slash says so (no redirect: a
     redirected POST loses its body)."""
     message = "No such endpoint."
-    if not request.path.endswith("/") and _is_endpoint(request.path + "/"):
+    if not request.path_info.endswith("/") and _is_endpoint(request.path_info + "/"):
         message = f"No such endpoint; did you mean {request.path}/ (with a trailing slash)?"
     return _json(error_body(message, "not_found"), 404)
 
