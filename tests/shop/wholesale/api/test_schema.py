@@ -118,6 +118,9 @@ def _real_body(case, path: str, method: str, world: dict) -> None:
     elif path == "/api/v1/artworks/" and method == "post":
         body["file"] = PICTURE
     elif path == "/api/v1/designs/" and method == "post":
+        # The engine's rules across fields (a text's length at its size, a layer naming a
+        # picture of yours) are beyond JSON Schema: a real spec (negative cases still
+        # exercise the DesignSpec schema).
         body.update(device=DEVICE, spec=spec_with(world["id"]), product="", colour="")
 
 
