@@ -58,6 +58,9 @@ DEFAULT_RATE_LIMITS: dict[str, str | None] = {
     "answer-post": "20/h",
     # Reports of questions and answers per client address: each sends an item to moderation.
     "qa-report": "30/h",
+    # Wrong, revoked or malformed API keys per client address (shop/wholesale/api): past
+    # it, every key from the address is refused with 429 until the period ends.
+    "api-auth-failure-address": "30/10m",
 }
 
 

@@ -367,6 +367,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop.wholesale.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": None,
+    # No `?format=`: the answer's type is negotiated by `Accept` only (JSON, or the PDF
+    # where said), so no endpoint takes a parameter its schema does not declare.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "caseforge API",
@@ -400,11 +403,15 @@ Keys are yours alone; a refused request frees its key.
 ## Errors
 Every error is JSON: `{"error": "<one line>", "code": "<machine code>"}`, plus
 `"fields": {"lines.0.sku": ["…"]}` for invalid input (`400`). Another client's quote,
-order or design is a `404`, like one that does not exist.
+order or design is a `404`, like one that does not exist, and so is any method on a path
+under `/api/v1/` that is no endpoint. A query parameter an operation does not declare is
+a `400`, never ignored. `OPTIONS` answers `204` with `Allow`.
 
 ## Limits
 Requests are throttled per key (writes more strictly): `429` with `Retry-After` in
-seconds. JSON bodies are limited to 256 KB and pictures to 25 MB (`413`).
+seconds. After 30 wrong keys in 10 minutes from one address, every request from it that
+sends a key is a `429` (`auth_throttled`) until the period ends, right keys included.
+JSON bodies are limited to 256 KB and pictures to 25 MB (`413`).
 
 ## Callbacks
 `PUT /api/v1/callback/` with an HTTPS URL. Events `quote.ready`, `quote.expiring` and
@@ -422,6 +429,7 @@ deliveries are retried with backoff.
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CountryEnum": "shop.wholesale.api.serializers.COUNTRY_CHOICES"},
     "TAGS": [
         {"name": "Account", "description": "Your account and callback URL."},
         {"name": "Catalog", "description": "Phone models, products, variants with your prices."},
@@ -433,6 +441,7 @@ deliveries are retried with backoff.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "configurator.openapi.configurator_paths",
+        "shop.wholesale.api.openapi.api_schema_finish",
     ],
 }
 

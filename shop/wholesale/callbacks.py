@@ -6,9 +6,11 @@ transaction of the change and delivered by a task through the outbox, signed per
 Webhooks with the client's `callback_secret`; retried with backoff, every attempt recorded.
 
 Where callbacks may go (`callback_url_check`): HTTPS URLs whose host resolves only to
-public addresses. Loopback, private, link-local, multicast, reserved, unspecified, shared
-(100.64/10) and cloud metadata addresses are refused, IPv4-mapped, NAT64 and 6to4 IPv6
-forms of them too, at registration and again before every attempt. Delivery connects to
+globally reachable unicast addresses (`address_refusal`: the IANA special-purpose
+registries, written out, and `ipaddress.is_global`). Loopback, private, unique- and
+site-local, link-local, multicast, reserved, unspecified, shared (100.64/10), benchmarking,
+documentation and cloud metadata addresses are refused, and IPv4-mapped, NAT64, 6to4 and
+Teredo IPv6 forms of them too, at registration and again before every attempt. Delivery connects to
 the very address that was checked (the URL's host goes in the Host header and the TLS SNI,
 and the certificate is verified against it), so a name that resolves differently between
 the check and the connection (DNS rebinding) cannot steer a callback inside.
@@ -62,8 +64,52 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
-SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: reaches the IPv4 in its low bits
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")  # everything else is special-purpose
+
+
+def _networks(*pairs: tuple[str, str]) -> tuple[tuple[ipaddress._BaseNetwork, str], ...]:
+    return tuple((ipaddress.ip_network(net), why) for net, why in pairs)
+
+
+# Not globally reachable, from the IANA special-purpose registries, written out rather than
+# left to `ipaddress`: its answers change between Python versions (3.11 says fec0::/10,
+# multicast and 3fff::/20 are global). A callback may go only to an address outside every
+# one of these that `ipaddress` also calls global.
+NON_GLOBAL_V4 = _networks(
+    ("0.0.0.0/8", "a 'this network' address"),
+    ("10.0.0.0/8", "a private address"),
+    ("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
+    ("127.0.0.0/8", "a loopback address"),
+    ("169.254.0.0/16", "a link-local address"),
+    ("172.16.0.0/12", "a private address"),
+    ("192.0.0.0/24", "an IETF protocol assignment"),
+    ("192.0.2.0/24", "a documentation address"),
+    ("192.88.99.0/24", "a 6to4 relay address"),
+    ("192.168.0.0/16", "a private address"),
+    ("198.18.0.0/15", "a benchmarking address"),
+    ("198.51.100.0/24", "a documentation address"),
+    ("203.0.113.0/24", "a documentation address"),
+    ("224.0.0.0/4", "a multicast address"),
+    ("240.0.0.0/4", "a reserved address"),  # 255.255.255.255 (broadcast) included
+)
+NON_GLOBAL_V6 = _networks(
+    ("::1/128", "a loopback address"),
+    ("::/128", "the unspecified address"),
+    ("::/96", "an IPv4-compatible address"),
+    ("64:ff9b:1::/48", "a local-use NAT64 address"),
+    ("100::/64", "a discard-only address"),
+    ("2001::/32", "a Teredo address"),
+    ("2001::/23", "an IETF protocol assignment"),
+    ("2001:db8::/32", "a documentation address"),
+    ("2002::/16", "a 6to4 address"),  # deprecated (RFC 7526); not globally reachable
+    ("3fff::/20", "a documentation address"),
+    ("5f00::/16", "an SRv6 segment identifier"),
+    ("fc00::/7", "a unique-local (private) address"),
+    ("fe80::/10", "a link-local address"),
+    ("fec0::/10", "a site-local address"),
+    ("ff00::/8", "a multicast address"),
+)
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
@@ -114,28 +160,41 @@ def _embedded(ip: IPAddress) -> IPAddress:
     return ip
 
 
-def address_refusal(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
-    """Why callbacks may not go to `ip` ("a private address", ...), or None when they may."""
-    ip = _embedded(ip)
-    if ip in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    if ip.is_loopback:
-        return None if allow_loopback else "a loopback address"
-    if ip.is_unspecified:
-        return "the unspecified address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.version == 4 and ip in SHARED:
-        return "a shared (carrier-grade NAT) address"
-    if ip.is_private:
-        return "a private address"
-    if ip.is_reserved:
-        return "a reserved address"
+def _special(ip: IPAddress) -> str | None:
+    """Why `ip` itself (embedded addresses aside) is not globally reachable, or None."""
+    table = NON_GLOBAL_V4 if ip.version == 4 else NON_GLOBAL_V6
+    for network, why in table:
+        if ip in network:
+            return why
+    if ip.version == 6 and ip not in GLOBAL_UNICAST_V6:
+        return "not a global unicast address"
     if not ip.is_global:
         return "not a public address"
     return None
+
+
+def address_refusal(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
+    """Why callbacks may not go to `ip` ("a private address", ...), or None when they may.
+
+    Only globally reachable unicast addresses pass. An IPv6 address that carries an IPv4
+    one (IPv4-mapped ::ffff:0:0/96 and NAT64 64:ff9b::/96, which reach it) is judged by
+    that IPv4 address; 6to4 (2002::/16) and Teredo (2001::/32) are refused whole (the
+    reason names the embedded IPv4 address's class when 6to4 carries a special one).
+    Loopback, in any spelling, passes when `allow_loopback` (tests)."""
+    inner = _embedded(ip)
+    if inner in METADATA_ADDRESSES or ip in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if inner.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    if inner.is_unspecified:
+        return "the unspecified address"
+    if inner is not ip:
+        reason = _special(inner)
+        if reason is not None:
+            return reason
+        if ip.ipv4_mapped is not None or ip in NAT64:
+            return None  # these are the IPv4 address itself
+    return _special(ip)
 
 
 def _host(raw: str) -> tuple[str, IPAddress | None]:

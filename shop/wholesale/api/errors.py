@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -126,7 +128,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     if not isinstance(code, str):
         code = "error"
-    if isinstance(exc, exceptions.Throttled):
+    if isinstance(exc, exceptions.Throttled) and code == "throttled":
         detail = "Too many requests with this key; retry after the time in 'Retry-After'."
     response.data = error_body(detail, code)
     return response
@@ -138,9 +140,26 @@ def _json(body: dict, status_code: int) -> JsonResponse:
     return response
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any path under /api/v1/ that is no endpoint."""
-    return _json(error_body("No such endpoint.", "not_found"), 404)
+    """Any path under /api/v1/ that is no endpoint, whatever the method: the API's 404.
+
+    CSRF-exempt like every API view (API clients send keys, never cookies), or a POST or PUT
+    to a misspelt path would meet CsrfViewMiddleware's 403 "CSRF cookie not set" first. A
+    path that names an endpoint but for its trailing slash says so (no redirect: a
+    redirected POST loses its body)."""
+    message = "No such endpoint."
+    if not request.path_info.endswith("/") and _is_endpoint(request.path_info + "/"):
+        message = f"No such endpoint; did you mean {request.path}/ (with a trailing slash)?"
+    return _json(error_body(message, "not_found"), 404)
+
+
+def _is_endpoint(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.func is not not_found
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -34,6 +35,10 @@ from .errors import Conflict, Unprocessable
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 255
+# Printable ASCII, not starting or ending with a space (HTTP strips those anyway): the
+# schema declares this very pattern.
+PATTERN_TEXT = rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{KEY_MAX - 2}}}[\x21-\x7e])?$"
+PATTERN = re.compile(PATTERN_TEXT.replace("$", r"\Z"))
 
 
 class InFlight(Conflict):
@@ -50,9 +55,14 @@ def _key(request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key or len(key) > KEY_MAX or not (key.isascii() and key.isprintable()):
+    if not PATTERN.match(key):
         raise ValidationError(
-            {HEADER: [f"Must be 1 to {KEY_MAX} printable ASCII characters."]}, code="invalid"
+            {
+                HEADER: [
+                    f"Must be 1 to {KEY_MAX} printable ASCII characters, no space at either end."
+                ]
+            },
+            code="invalid",
         )
     return key
 

@@ -17,4 +17,8 @@ class BoundedJSONParser(JSONParser):
         try:
             return load_json(data, limit=limit)
         except InputError as exc:
-            raise ParseError(f"The body is not usable JSON: it {exc}.") from None
+            # The engine's reasons read "is 300 KB; ...", "nests 90 levels ...", "not valid
+            # JSON (...)": each after "it", the last after "it is".
+            reason = str(exc)
+            reason = f"is {reason}" if reason.startswith("not ") else reason
+            raise ParseError(f"The body is not usable JSON: it {reason}.") from None

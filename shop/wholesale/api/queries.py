@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import connection
@@ -14,6 +16,8 @@ from shop.catalog.cache import cache_key, catalog_revision, ttl
 from shop.catalog.models import CaseProduct, PhoneModel, Variant
 from shop.orders.models import Order, OrderEvent
 from shop.wholesale.models import Client, Quote, QuoteEvent, QuoteLine
+
+from .pagination import Cursor
 
 
 def design_owner(client: Client) -> Owner:
@@ -63,12 +67,50 @@ def variants() -> QuerySet[Variant]:
     )
 
 
+@dataclass(frozen=True)
+class VariantPage:
+    """Which page of variants a request asks for, canonical: what the cache key is made of.
+
+    `base_url` is the list's absolute URL without a query (its host is one of
+    ALLOWED_HOSTS), `filters` the validated filters (`filters.canonical`), `cursor` the
+    decoded cursor (offset, reverse, position) or None for the first page."""
+
+    base_url: str
+    filters: tuple[tuple[str, str], ...]
+    page_size: int
+    cursor: tuple[int, bool, str | None] | None
+
+    def url(self) -> str:
+        """The page's URL without its cursor: what its `next` and `previous` links extend."""
+        sized = () if self.page_size == Cursor.page_size else (("page_size", str(self.page_size)),)
+        query = urlencode(self.filters + sized)
+        return f"{self.base_url}?{query}" if query else self.base_url
+
+    def key_parts(self) -> tuple[str, ...]:
+        return (self.base_url, urlencode(self.filters), str(self.page_size), repr(self.cursor))
+
+
+def _page_worth_keeping(page: VariantPage, ids: list[int]) -> bool:
+    """Only pages a client reaches by following the API's own links are stored, so the
+    number of entries is bounded by the catalog, not by what clients type: a page that
+    shows variants (so its slug and SKU filters name real ones), first or at a cursor as
+    the API makes them (offset 0 at an existing SKU; SKUs are unique). Other requests are
+    answered all the same, built each time (an empty page costs one query)."""
+    if not ids:
+        return False
+    if page.cursor is None:
+        return True
+    offset, _reverse, position = page.cursor
+    return offset == 0 and position is not None and Variant.objects.filter(sku=position).exists()
+
+
 def variant_page_cached(
-    *, price_group_id: int, url: str, build: Callable[[], tuple[list[int], dict]]
+    *, price_group_id: int, page: VariantPage, build: Callable[[], tuple[list[int], dict]]
 ) -> dict:
     """A page of variants with a price group's terms, as `build()` makes it (the page's
     variant ids and its data), cached under the catalog revision, the price group and the
-    page's absolute URL (its filters and cursor, and the host its `next` link names).
+    canonical page (`VariantPage`: never the raw URL, so junk parameters, other spellings
+    and made-up filter values or cursors add no entries; see `_page_worth_keeping`).
 
     Every change to what a page shows bumps the revision: catalog rows by the catalog's
     signals, price groups, their tiers and product terms by wholesale's (apps.py), and a
@@ -77,11 +119,12 @@ def variant_page_cached(
     cached page's variants. A measured choice (bench/wholesale.py): building a page of 50
     variants costs about 12 ms, replaying it about 3.
     """
-    key = cache_key("api-variants", catalog_revision(), str(price_group_id), url)
+    key = cache_key("api-variants", catalog_revision(), str(price_group_id), *page.key_parts())
     cached = cache.get(key)
     if cached is None:
         ids, data = build()
-        cache.set(key, (ids, data), ttl())
+        if _page_worth_keeping(page, ids):
+            cache.set(key, (ids, data), ttl())
         return data
     ids, data = cached
     stock = _stock_on_hand(ids)

@@ -5,17 +5,74 @@ their size)."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from shop.orders.countries import COUNTRIES
+from shop.wholesale.callbacks import URL_MAX_LENGTH
 from shop.wholesale.models import QUANTITY_MAX, QuoteStatus
 
 LINES_MAX = 100
+COUNTRY_CHOICES = sorted(COUNTRIES)  # ISO 3166-1 alpha-2 codes and names, by code
+# What a callback URL may look like before it is resolved: https://, no spaces (the rest,
+# host and addresses, is callbacks.callback_url_check's, which the schema cannot say).
+CALLBACK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]://[^\s]+$"  # or "" (allow_blank)
 SKU_MAX = 64
 TOKEN_MAX = 32
 REFERENCE_MAX = 80
 NOTE_MAX = 2000
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+# --- strict input fields ------------------------------------------------------------------
+# DRF's CharField takes 12 for "12" and refuses NUL, its IntegerField takes "12", and
+# RegexField checks the trimmed value: these fields take only what their schema says, and
+# the schema says what they refuse (the patterns below are written in both).
+
+_NUL = "\\x00"
+_CONTROL = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
+# Text with something besides spaces in it and no NUL.
+TEXT = f"^[^{_NUL}]*[^\\s{_NUL}][^{_NUL}]*$"
+# The same for optional text: may be empty, or spaces only (trimmed to empty).
+OPTIONAL_TEXT = f"^[^{_NUL}]*$"
+# One line: no control characters, nor line or paragraph separators.
+LINE = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+OPTIONAL_LINE = f"^[^{_CONTROL}]*$"
+PHONE = r"^[0-9+()./ -]*$"  # the checkout's rule (shop.orders.forms.phone_characters)
+
+
+class Text(serializers.RegexField):
+    """A JSON string (not a number) matching `regex`, trimmed of spaces at either end."""
+
+    default_error_messages = {
+        "invalid": "Must be text without NUL or control characters.",
+        "not_text": "Must be a string.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+def text(max_length: int, *, line: bool = False, required: bool = True, **extra) -> Text:
+    """A text input of at most `max_length` characters (one line when `line`); optional
+    ones may be blank."""
+    if required:
+        return Text(LINE if line else TEXT, max_length=max_length, **extra)
+    pattern = OPTIONAL_LINE if line else OPTIONAL_TEXT
+    return Text(pattern, max_length=max_length, required=False, allow_blank=True, **extra)
+
+
+class Integer(serializers.IntegerField):
+    """A JSON integer (not "12", not true)."""
+
+    default_error_messages = {"not_integer": "Must be an integer."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("not_integer")
+        return super().to_internal_value(data)
 
 
 def _money(**extra):
@@ -34,7 +91,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="For programs: invalid, not_authenticated, authentication_failed, "
         "not_found, method_not_allowed, payload_too_large, conflict, quote_state, "
-        "idempotency_in_flight, idempotency_mismatch, throttled, ..."
+        "idempotency_in_flight, idempotency_mismatch, throttled, auth_throttled, ..."
     )
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -122,6 +179,7 @@ class VariantSerializer(serializers.Serializer):
 # --- designs ------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="ApiArtwork")  # not the configurator's Artwork
 class ArtworkSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     width = serializers.IntegerField()
@@ -143,10 +201,10 @@ class DesignSpecField(serializers.DictField):
 
 
 class DesignCreateSerializer(serializers.Serializer):
-    device = serializers.CharField(max_length=64, help_text="A phone model's slug.")
+    device = text(64, help_text="A phone model's slug.")
     spec = DesignSpecField(help_text="The configurator's design spec (version 1).")
-    product = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    colour = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    product = text(100, required=False)
+    colour = text(100, required=False)
 
 
 class DesignSerializer(serializers.Serializer):
@@ -170,25 +228,26 @@ class DesignSerializer(serializers.Serializer):
 
 
 class LineInSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=SKU_MAX)
-    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
-    design = serializers.CharField(
-        max_length=TOKEN_MAX,
+    sku = text(SKU_MAX)
+    quantity = Integer(min_value=1, max_value=QUANTITY_MAX)
+    design = text(
+        TOKEN_MAX,
         required=False,
-        allow_blank=True,
         help_text="The token of one of your designs, printed on each case of the line.",
     )
 
 
 class QuoteRequestSerializer(serializers.Serializer):
-    lines = LineInSerializer(many=True, min_length=1, max_length=LINES_MAX)
-    reference = serializers.CharField(max_length=REFERENCE_MAX, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
-    ship_country = serializers.RegexField(
-        r"^[A-Z]{2}$",
-        max_length=2,
+    lines = serializers.ListField(
+        child=LineInSerializer(), min_length=1, max_length=LINES_MAX, allow_empty=False
+    )
+    reference = text(REFERENCE_MAX, line=True, required=False)
+    note = text(NOTE_MAX, required=False)
+    ship_country = serializers.ChoiceField(
+        COUNTRY_CHOICES,
         required=False,
-        help_text="ISO 3166 code of the destination; your account's country when left out.",
+        help_text="ISO 3166-1 alpha-2 code of the destination; your account's country when "
+        "left out.",
     )
 
 
@@ -304,19 +363,21 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    line1 = serializers.CharField(max_length=120)
-    line2 = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=80)
-    postal_code = serializers.CharField(max_length=20)
-    country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        for name, value in attrs.items():
-            if not value.isprintable():
-                raise serializers.ValidationError({name: "Must be one line of text."})
-        return attrs
+    # One line each (no control characters), as the schema's patterns say.
+    name = text(100, line=True)
+    line1 = text(120, line=True)
+    line2 = text(120, line=True, required=False, default="")
+    city = text(80, line=True)
+    postal_code = text(20, line=True)
+    country = serializers.ChoiceField(COUNTRY_CHOICES, help_text="ISO 3166-1 alpha-2 code.")
+    phone = Text(
+        PHONE,
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Digits, spaces and + ( ) - . / only.",
+    )
 
 
 class QuoteAcceptSerializer(serializers.Serializer):
@@ -324,7 +385,7 @@ class QuoteAcceptSerializer(serializers.Serializer):
 
 
 class QuoteDeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = text(500, required=False, default="")
 
 
 # --- orders -------------------------------------------------------------------------------
@@ -398,10 +459,13 @@ class MeSerializer(serializers.Serializer):
 
 
 class CallbackSerializer(serializers.Serializer):
-    url = serializers.CharField(
-        max_length=500,
+    url = serializers.RegexField(
+        CALLBACK_URL_PATTERN,
+        max_length=URL_MAX_LENGTH,
         allow_blank=True,
-        help_text="HTTPS URL for signed events; an empty string stops callbacks.",
+        trim_whitespace=False,
+        help_text="HTTPS URL for signed events (its host must resolve to public addresses "
+        "only); an empty string stops callbacks.",
     )
     secret = serializers.CharField(
         read_only=True,

@@ -27,6 +27,7 @@ from . import serializers as s
 from .errors import Conflict, PayloadTooLarge
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import KEY_MAX, idempotent
+from .idempotency import PATTERN_TEXT as IDEMPOTENCY_PATTERN
 from .pagination import by
 
 CATALOG, DESIGNS, QUOTES, ORDERS, ACCOUNT = "Catalog", "Designs", "Quotes", "Orders", "Account"
@@ -42,7 +43,8 @@ _ERRORS = {
     413: "The body is too large: refused before it is read.",
     415: "Unsupported Content-Type.",
     422: "The Idempotency-Key was used for another request.",
-    429: "Too many requests with this key: retry after `Retry-After` seconds.",
+    429: "Too many requests with this key, or too many wrong keys from your address: retry "
+    "after `Retry-After` seconds.",
 }
 
 
@@ -57,14 +59,25 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": IDEMPOTENCY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
-    description=f"Up to {KEY_MAX} printable ASCII characters, unique per request you mean. "
+    description=f"1 to {KEY_MAX} printable ASCII characters (no space at either end), "
+    "unique per request you mean. "
     "Sending the same key and body again replays the first answer (with "
     "`Idempotent-Replayed: true`); the same key with another body or path answers 422; "
     "while the first request is still running, 409.",
 )
+
+
+def _text_filter(name: str, max_length: int) -> OpenApiParameter:
+    # django-filter's CharFilter refuses longer values and NUL (a 400): say so.
+    return OpenApiParameter(
+        name,
+        {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"},
+        OpenApiParameter.QUERY,
+        required=False,
+    )
 
 
 def client_of(request) -> Client:
@@ -72,15 +85,34 @@ def client_of(request) -> Client:
 
 
 class ApiView(generics.GenericAPIView):
-    """Bounded bodies (413 before anything is read) and JSON errors whatever was asked."""
+    # (A comment, not a docstring: drf-spectacular shows a view's docstring to clients.)
+    # Bounded bodies (413 before anything is read), JSON errors whatever was asked, and
+    # OPTIONS answered with the endpoint's methods in `Allow`.
 
     writes = False  # POST/PUT count against the "wholesale-write" throttle too
+    metadata_class = None
 
     def max_body(self) -> int:
         return int(getattr(settings, "WHOLESALE_API_MAX_BODY", 256 * 1024))
 
+    def query_parameters(self) -> frozenset[str]:
+        """The query parameters this endpoint takes: its filters, and a list's cursor and
+        page size. Any other is refused (400), so it can neither be mistaken for a filter
+        nor make cached pages of its own."""
+        names = set(
+            getattr(self, "filterset_class", None) and self.filterset_class.base_filters or ()
+        )
+        if hasattr(self, "list"):
+            names |= {"cursor", "page_size"}
+        return frozenset(names)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.query_parameters())
+        if unknown:
+            raise ValidationError(
+                {name[:100]: ["Unknown query parameter."] for name in unknown[:20]}
+            )
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -89,6 +121,12 @@ class ApiView(generics.GenericAPIView):
         # with no length is read as empty, never past the bound.
         if declared > self.max_body():
             raise PayloadTooLarge(f"The request body is larger than {self.max_body()} bytes.")
+
+    def options(self, request, *args, **kwargs):
+        # 204 with `Allow` (DRF's default headers), after the key and the throttles like
+        # any request. Not DRF's metadata answer: it describes the views' internals, and
+        # for views without a queryset it crashed (a 500) looking up an object for PUT.
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def handle_exception(self, exc):
         # An error is JSON even where the client asked for a PDF.
@@ -130,8 +168,10 @@ class CallbackView(ApiView):
         tags=[ACCOUNT],
         summary="Set (or clear) your callback URL",
         description="Events (quote.ready, quote.expiring, order.status) are POSTed to this "
-        "HTTPS URL, signed per Standard Webhooks with the secret in the answer. URLs that "
-        "resolve to loopback, private, link-local or metadata addresses are refused.",
+        "HTTPS URL, signed per Standard Webhooks with the secret in the answer. URLs whose "
+        "host resolves to any address that is not globally reachable unicast (loopback, "
+        "private, unique- or site-local, link-local, shared, documentation, multicast, "
+        "reserved, metadata; in any IPv4 or IPv6 spelling) are refused.",
         request=s.CallbackSerializer,
         responses={200: s.CallbackSerializer, **errors(400, 413, 415)},
     )
@@ -178,6 +218,7 @@ class ProductList(ApiView, generics.ListAPIView):
     @extend_schema(
         tags=[CATALOG],
         summary="Products",
+        parameters=[_text_filter("phone_model", filters.SLUG_MAX)],
         responses={200: s.ProductSerializer(many=True), **errors(400)},
     )
     def get(self, request, *args, **kwargs):
@@ -212,22 +253,43 @@ class VariantList(ApiView, generics.ListAPIView):
     @extend_schema(
         tags=[CATALOG],
         summary="Variants with your prices",
+        parameters=[
+            *(_text_filter(n, filters.SLUG_MAX) for n in ("product", "phone_model", "colour")),
+            _text_filter("sku", filters.SKU_MAX),
+        ],
         responses={200: s.VariantSerializer(many=True), **errors(400)},
     )
     def get(self, request, *args, **kwargs):
-        # Cached per price group and catalog revision (queries.variant_page_cached): a page
-        # of 50 variants with their tiers costs about 12 ms to build and 3 to replay.
-        group_id = client_of(request).price_group_id
+        # Cached per price group and catalog revision under the validated filters and
+        # cursor (queries.variant_page_cached): a page of 50 variants with their tiers
+        # costs about 12 ms to build and 3 to replay.
+        # Validated on every request, cache hits too (not on the full queryset: building
+        # that costs more than the check; `build` filters it on a miss).
+        filterset = self.filterset_class(request.query_params, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        paginator = self.paginator
+        page = queries.VariantPage(
+            base_url=request.build_absolute_uri(request.path),
+            filters=tuple(filters.canonical(filterset)),
+            page_size=paginator.get_page_size(request),
+            cursor=_cursor_key(paginator.decode_cursor(request)),
+        )
 
         def build() -> tuple[list[int], dict]:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            data = self.get_paginated_response(_variants_data(request, page, many=True)).data
-            return [v.pk for v in page], {**data, "results": list(data["results"])}
+            rows = self.paginate_queryset(filterset.filter_queryset(self.get_queryset()))
+            paginator.base_url = page.url()  # links from the canonical query, not the raw
+            data = self.get_paginated_response(_variants_data(request, rows, many=True)).data
+            return [v.pk for v in rows], {**data, "results": list(data["results"])}
 
         data = queries.variant_page_cached(
-            price_group_id=group_id, url=request.build_absolute_uri(), build=build
+            price_group_id=client_of(request).price_group_id, page=page, build=build
         )
         return Response(data)
+
+
+def _cursor_key(cursor) -> tuple[int, bool, str | None] | None:
+    return None if cursor is None else (cursor.offset, cursor.reverse, cursor.position)
 
 
 def _variants_data(request, variants, *, many: bool):

@@ -204,6 +204,26 @@ def test_refused_again_at_delivery(registered, receiver, dns, django_capture_on_
     assert receiver.received == []
 
 
+@pytest.mark.parametrize(
+    "address", ["fec0::1", "fd12::1", "100.64.0.1", "198.18.0.1", "64:ff9b::a00:1", "2002:a00:1::1"]
+)
+def test_every_special_address_is_refused_again_at_delivery(
+    registered, receiver, dns, django_capture_on_commit_callbacks, address
+):
+    """Not only the private names: a name that resolves to any address that is not
+    globally reachable by delivery time fails the delivery for good."""
+    with django_capture_on_commit_callbacks() as pending, transaction.atomic():
+        delivery = callback_emit(client=registered, event_type="quote.ready", data={})
+    dns.names[HOST] = [address]
+    for callback in pending:
+        callback()
+    delivery.refresh_from_db()
+    assert delivery.status == CallbackDelivery.Status.FAILED
+    ((code, error),) = attempts(delivery)
+    assert code is None and "Refused" in error and address in error
+    assert receiver.received == []
+
+
 def test_dns_rebinding_after_the_check_is_not_followed(
     registered, receiver, dns, monkeypatch, django_capture_on_commit_callbacks
 ):

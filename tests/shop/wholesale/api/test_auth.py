@@ -105,3 +105,41 @@ def test_a_key_whose_secret_holds_underscores_works(wholesale_client):
             break
     assert "_" in key.split("_", 2)[2]
     assert APIClient(HTTP_AUTHORIZATION=f"Api-Key {key}").get("/api/v1/me/").status_code == 200
+
+
+def _from(address: str, header: str | None) -> APIClient:
+    api = APIClient(REMOTE_ADDR=address)
+    if header:
+        api.credentials(HTTP_AUTHORIZATION=header)
+    return api
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    ["Api-Key cfk_00000000_notakey", "Bearer cfk_00000000_x", "Api-Key " + "x" * 500],
+    ids=["unknown", "other scheme", "huge"],
+)
+def test_wrong_keys_are_throttled_per_address_and_lock_out_right_keys_too(api_key, wrong):
+    """After 30 failed keys in 10 minutes from one address ("api-auth-failure-address"),
+    the address gets 429 with Retry-After: for wrong keys, and for the right key too while
+    the lock lasts (else 200-versus-429 would still tell a guesser which guess was right).
+    Another address, and requests without a key, are not affected."""
+    attacker = "198.51.100.7"
+    for _ in range(30):
+        assert_401(_from(attacker, wrong).get("/api/v1/me/"))
+    for header in (wrong, f"Api-Key {api_key}"):
+        response = _from(attacker, header).get("/api/v1/me/")
+        assert response.status_code == 429, response.content
+        assert 0 < int(response["Retry-After"]) <= 600
+        body = response.json()
+        assert body["code"] == "auth_throttled" and set(body) == {"error", "code"}
+    assert _from("203.0.113.9", f"Api-Key {api_key}").get("/api/v1/me/").status_code == 200
+    assert_401(_from(attacker, None).get("/api/v1/me/"))  # no key: nothing to guess
+
+
+def test_right_keys_are_never_counted(api_key):
+    """Any number of requests with a right key leave the address unlocked."""
+    api = _from("198.51.100.8", f"Api-Key {api_key}")
+    for _ in range(40):
+        assert api.get("/api/v1/me/").status_code == 200
+    assert_401(_from("198.51.100.8", "Api-Key cfk_00000000_notakey").get("/api/v1/me/"))

@@ -163,3 +163,9 @@ def test_writes_have_their_own_stricter_rate(api):
         assert_error(response, 429, "throttled")
         assert int(response["Retry-After"]) > 0
         assert api.get("/api/v1/quotes/").status_code == 200
+
+
+def test_the_json_parse_error_reads_well(api):
+    response = api.generic("PUT", "/api/v1/callback/", b"{", content_type="application/json")
+    body = assert_error(response, 400, "parse_error")
+    assert body["error"].startswith("The body is not usable JSON: it is not valid JSON (")
