@@ -24,7 +24,11 @@ NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over t
 
 
 def public_id() -> str:
-    return secrets.token_urlsafe(9)
+    """A client's public id: 12 URL-safe characters, never starting with "-" (staff type it
+    after `manage.py wholesale_key`, whose argument parser would take it for an option)."""
+    while (value := secrets.token_urlsafe(9)).startswith("-"):
+        pass
+    return value
 
 
 def quote_number() -> str:

@@ -68,3 +68,13 @@ def test_exit_status_is_non_zero_on_error(capsys):
         ManagementUtility(["manage.py", "wholesale_key", "Nobody Inc"]).execute()
     assert exited.value.code == 1
     assert "No wholesale client" in capsys.readouterr().err
+
+
+def test_client_ids_never_start_with_a_dash(monkeypatch):
+    """A client id drawn with a leading "-" is drawn again: the command's argument parser
+    would read it as an option (the suite failed now and then on such an id)."""
+    from shop.wholesale import models
+
+    draws = iter(["-leadingdash", "--twodashes", "plainid12345"])
+    monkeypatch.setattr(models.secrets, "token_urlsafe", lambda n: next(draws))
+    assert models.public_id() == "plainid12345"
