@@ -74,9 +74,11 @@ class Artwork(Owned):
 class ArtworkFile(models.Model):
     """The lock row of one stored artwork file (by storage name): whoever writes the file
     or a row naming it, or deletes the file, holds this row's lock for that
-    (`configurator.artwork_files`). Holds nothing else."""
+    (`configurator.artwork_files`). `size` is what was written, once it was written whole
+    (None for files stored before, or not written through it)."""
 
     name = models.CharField(max_length=200, unique=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -28,7 +28,9 @@ from configurator.engine.artwork import (
     ArtworkError,
     load_artwork,
     load_master,
+    master_extension,
     master_short_side_px,
+    pixels_sha256,
     stored_master,
 )
 from configurator.engine.case import DEFAULTS, CaseParams, Material
@@ -56,7 +58,7 @@ from configurator.engine.spec import (
     spec_to_dict,
 )
 
-from .artwork_files import artwork_file_reference, content_hash, content_name
+from .artwork_files import artwork_file_reference, content_name
 from .catalog import catalog
 from .models import Artwork, CaseTemplate, Design, Rendition
 from .owners import Owner
@@ -84,7 +86,8 @@ class NotFound(LookupError):
 def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
     """Run the engine's safe intake on an upload and keep its master: the pixels reduced
     to what the largest print can use, re-encoded losslessly (`stored_master`), stored by
-    content (`configurator.artwork_files`).
+    the pixels' hash (`configurator.artwork_files`); when that file is stored already (a
+    re-upload, or someone else's identical picture) nothing is encoded or written.
 
     On refusal (`Invalid`) nothing is stored: the file is written only after the intake
     accepted the bytes, and removed again if the row cannot be saved.
@@ -93,18 +96,17 @@ def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
         artwork = load_master(data, master_short_side())
     except ArtworkError as exc:
         raise Invalid(str(exc)) from None
-    master, extension = stored_master(artwork)
-    width, height = artwork.image.size  # what is stored, which may be reduced from the file
-    fmt = artwork.facts.format
-    del artwork
-    sha256 = content_hash(master)
-    return _artwork_store(
-        owner=owner,
-        data=master,
-        name=content_name(sha256=sha256, extension=extension),
+    sha256 = pixels_sha256(artwork)
+    record = Artwork(
+        **owner.fields(),
         sha256=sha256,
-        size=(width, height),
-        fmt=fmt,
+        width=artwork.image.width,  # what is stored, which may be reduced from the file
+        height=artwork.image.height,
+        format=artwork.facts.format,
+    )
+    name = content_name(sha256=sha256, extension=master_extension(artwork))
+    return artwork_file_reference(
+        record=record, name=name, encode=lambda: stored_master(artwork)[0]
     )
 
 
@@ -127,15 +129,6 @@ def _master_short_side(_count: int, _updated: Any) -> int:
             continue  # a template the engine cannot build is no print to size for
     sides = (max(layout.width_mm, layout.height_mm) for layout in layouts)
     return master_short_side_px(sides, MAX_DPI)
-
-
-def _artwork_store(
-    *, owner: Owner, data: bytes | None, name: str, sha256: str, size: tuple[int, int], fmt: str
-) -> Artwork:
-    """Save the owner's row naming the stored file `name`, writing `data` there first unless
-    the storage has it already (`configurator.artwork_files`)."""
-    record = Artwork(**owner.fields(), sha256=sha256, width=size[0], height=size[1], format=fmt)
-    return artwork_file_reference(record=record, name=name, data=data)
 
 
 # Artwork and design ids are `secrets.token_urlsafe`: anything else names nothing, and is
@@ -181,14 +174,14 @@ def _artwork_copy(*, artwork: Artwork, owner: Owner) -> Artwork:
     mine = Artwork.objects.owned_by(owner).filter(sha256=artwork.sha256).first()
     if mine is not None:
         return mine
-    return _artwork_store(
-        owner=owner,
-        data=None,
-        name=artwork.file.name,
+    record = Artwork(
+        **owner.fields(),
         sha256=artwork.sha256,
-        size=(artwork.width, artwork.height),
-        fmt=artwork.format,
+        width=artwork.width,
+        height=artwork.height,
+        format=artwork.format,
     )
+    return artwork_file_reference(record=record, name=artwork.file.name, encode=None)
 
 
 # Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in

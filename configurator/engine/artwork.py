@@ -38,6 +38,7 @@ all are well under 0.4 s and 0.2 MB at method 0 and PNG 1-3 alike (numbers on th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import struct
@@ -605,14 +606,37 @@ def stored_master(artwork: Artwork) -> tuple[bytes, str]:
     """
     image = artwork.image
     out = io.BytesIO()
-    if image.width * image.height <= MAX_PIXELS["WEBP"] and max(image.size) <= _WEBP_MAX_SIDE:
+    extension = master_extension(artwork)
+    if extension == "webp":
         image.save(out, format="WEBP", lossless=True, method=0, quality=0, exact=True)
-        return out.getvalue(), "webp"
-    image.save(out, format="PNG", compress_level=3)
-    return out.getvalue(), "png"
+    else:
+        image.save(out, format="PNG", compress_level=3)
+    return out.getvalue(), extension
 
 
 _WEBP_MAX_SIDE = 16383  # the WebP format's own limit per side
+
+
+def master_extension(artwork: Artwork) -> str:
+    """What `stored_master` will encode this artwork as: "webp" or "png" (known without
+    encoding)."""
+    width, height = artwork.image.size
+    if width * height <= MAX_PIXELS["WEBP"] and max(width, height) <= _WEBP_MAX_SIDE:
+        return "webp"
+    return "png"
+
+
+def pixels_sha256(artwork: Artwork) -> str:
+    """The identity of the normalized pixels: sha256 over mode, size and raw pixel bytes.
+
+    Equal for equal pictures whatever file they came in (a JPEG and a PNG of the same
+    pixels, a re-upload), and unchanged by an encoder upgrade, so it names the stored master
+    (and an upload whose master is stored already need not be encoded again).
+    """
+    image = artwork.image
+    digest = hashlib.sha256(f"{image.mode} {image.width}x{image.height}\n".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
 
 
 def stored_png(artwork: Artwork) -> bytes:

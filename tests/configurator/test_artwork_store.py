@@ -14,7 +14,7 @@ from PIL import Image
 
 from configurator import services
 from configurator.artwork_files import artwork_file_release
-from configurator.engine.artwork import load_artwork
+from configurator.engine.artwork import load_artwork, pixels_sha256
 from configurator.models import Artwork, ArtworkFile
 from configurator.owners import Owner
 
@@ -104,6 +104,7 @@ def test_two_owners_uploading_the_same_bytes_share_one_file(visitor, other_visit
     one, other = Artwork.objects.order_by("pk")
     assert one.file.name == other.file.name == f"configurator/artworks/{name}"
     assert name.name == f"{one.sha256}.webp" and name.parent.name == one.sha256[:2]
+    assert one.sha256 == other.sha256
     assert visitor.get(f"/design/api/artworks/{theirs['id']}/image").status_code == 404
     image = other_visitor.get(f"/design/api/artworks/{theirs['id']}/image")
     assert image["Content-Type"] == "image/webp"
@@ -143,6 +144,21 @@ def test_a_release_while_a_row_names_the_file_keeps_it_and_a_new_upload_rewrites
     assert path.read_bytes() == whole
 
 
+def test_a_re_upload_or_the_same_pixels_in_another_format_write_nothing(visitor, monkeypatch):
+    """Named by the pixels' hash: the same picture again (even as another lossless file) is
+    found stored, and neither encoded nor written again."""
+    from tests.engine import corpus
+
+    image = corpus.photo((320, 240))
+    first = upload(visitor, corpus.encode(image, "PNG")).json()
+    stored = stored_files()
+    calls = []
+    monkeypatch.setattr(services, "stored_master", lambda art: calls.append(art) or (b"", ""))
+    again = upload(visitor, corpus.encode(image, "WEBP", lossless=True), name="a.webp").json()
+    assert calls == [] and stored_files() == stored
+    assert again["sha256"] == first["sha256"] and again["id"] != first["id"]
+
+
 def test_old_rows_with_random_names_are_copied_by_reference_and_released_the_same_way(
     visitor, django_capture_on_commit_callbacks
 ):
@@ -180,6 +196,7 @@ def test_an_oversized_upload_is_stored_at_the_largest_prints_need(visitor):
         stored = load_artwork(handle.read())
     assert stored.image.size == (answer["width"], answer["height"])
     assert stored.facts.format == "WEBP"
+    assert row.sha256 == pixels_sha256(stored)  # the file holds the pixels it is named by
 
 
 def test_the_bound_grows_with_a_larger_case_template():
