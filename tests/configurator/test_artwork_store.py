@@ -65,20 +65,27 @@ def test_a_cookieless_flood_of_shared_previews_is_stopped_by_the_address_limit(v
     assert again.status_code == 200
 
 
-def test_a_cookieless_flood_of_product_renders_is_stopped_by_the_address_limit(settings):
+def test_a_flood_of_product_renders_with_new_sessions_is_stopped_by_the_address_limit(settings):
+    """A client showing a new visitor each time (no cookies, or a fresh session per request)
+    is held by its address."""
     from configurator import render_views
+    from configurator.owners import VISITOR_SESSION_KEY
 
     settings.RATE_LIMITS = {"configurator-product-render-address": "2/h"}
+    visitors = iter(["fresh-1", "fresh-2", "fresh-3", None])
 
-    def cookieless():
+    def new_visitor():
         request = RequestFactory().get("/", REMOTE_ADDR=FLOOD)
-        request.session = {}  # a new, empty session each time
+        visitor = next(visitors)
+        request.session = {VISITOR_SESSION_KEY: visitor} if visitor else {}
         return request
 
-    render_views._limit_render(cookieless())
-    render_views._limit_render(cookieless())
+    render_views._limit_render(new_visitor())
+    render_views._limit_render(new_visitor())
     with pytest.raises(render_views.RateLimited):
-        render_views._limit_render(cookieless())
+        render_views._limit_render(new_visitor())
+    with pytest.raises(render_views.RateLimited):
+        render_views._limit_render(new_visitor())  # and without a session
 
 
 # --- stored by content ----------------------------------------------------------------------
