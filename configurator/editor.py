@@ -33,7 +33,7 @@ from . import services, views
 from .catalog import CatalogProduct, catalog
 from .models import Artwork, Design, Rendition
 from .owners import request_owner
-from .ratelimit import RateLimited, limit_hit
+from .ratelimit import limit_request
 from .views import MAX_UPLOAD_BYTES, api_errors
 
 # What the pages showing <model-viewer> (static/vendor/model-viewer, 4.4.0) add to the
@@ -224,11 +224,10 @@ def shared_copy(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such design.") from None
     owner = request_owner(request, create=True)
     try:
-        limit_hit(scope="configurator-design", key=owner.key)
+        # Per visitor and per client address (without cookies every request is a new
+        # visitor). Past either, RateLimited goes up to the 429 page (the middleware's).
+        limit_request(scope="configurator-design", request=request, visitor_key=owner.key)
         copy = services.design_copy(design=design, owner=owner)
-    except RateLimited:
-        messages.error(request, "Too many copies in a short time; please try again later.")
-        return redirect("configurator:shared", token=design.token)
     except services.NotFound as exc:
         messages.error(request, str(exc))
         return redirect("configurator:shared", token=design.token)
@@ -261,9 +260,10 @@ def artwork_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_errors
 def artwork_image(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The stored re-encode (PNG) of one of the visitor's own uploads; 404 for others."""
+    """The stored master (WebP, or PNG) of one of the visitor's own uploads; 404 for others."""
     artwork = services.artwork_get(owner=request_owner(request, create=False), public_id=public_id)
-    response = FileResponse(artwork.file.open("rb"), content_type="image/png")
+    content_type = "image/webp" if artwork.file.name.endswith(".webp") else "image/png"
+    response = FileResponse(artwork.file.open("rb"), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -278,7 +278,9 @@ def design_preview_image(request: HttpRequest, token: str) -> HttpResponse:
     spec_hash = services.rendition_spec_hash(design=design, kind=kind)
     if not Rendition.objects.filter(design=design, kind=kind, spec_hash=spec_hash).exists():
         owner = request_owner(request, create=True)
-        limit_hit(scope="configurator-render", key=owner.key)  # only renders count
+        # Only renders count, per visitor and per client address (a cookieless client is a
+        # new visitor on every request).
+        limit_request(scope="configurator-render", request=request, visitor_key=owner.key)
     rendition = services.rendition_get_or_create(design=design, kind=kind)
     response = FileResponse(rendition.file.open("rb"), content_type="image/webp")
     response["X-Content-Type-Options"] = "nosniff"

@@ -47,10 +47,18 @@ def _one_owner(name: str) -> models.CheckConstraint:
 
 
 class Artwork(Owned):
-    """An upload as the engine re-encoded it (PNG); the upload as sent is never kept."""
+    """An upload as the engine re-encoded it (its master: lossless WebP, or PNG); the upload
+    as sent is never kept.
+
+    Rows are per owner; the stored file is shared by content: `file` is named by the
+    master's sha256 (`configurator/artworks/<sha256[:2]>/<sha256>.<ext>`), so a copy, a
+    re-upload or another owner's identical picture names the same file, which is deleted
+    only when no row names it any more (`configurator.artwork_files`). Rows stored before
+    this keep their random names; the same rules hold for them.
+    """
 
     public_id = models.CharField(max_length=32, unique=True, default=public_id)
-    file = models.FileField(upload_to="configurator/artworks/")
+    file = models.FileField(upload_to="configurator/artworks/", max_length=200, db_index=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -61,6 +69,19 @@ class Artwork(Owned):
 
     def __str__(self) -> str:
         return f"artwork {self.public_id}"
+
+
+class ArtworkFile(models.Model):
+    """The lock row of one stored artwork file (by storage name): whoever writes the file
+    or a row naming it, or deletes the file, holds this row's lock for that
+    (`configurator.artwork_files`). `size` is what was written, once it was written whole
+    (None for files stored before, or not written through it)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CaseTemplate(models.Model):

@@ -67,13 +67,16 @@ def _schemas() -> dict[str, dict]:
         },
         "Artwork": {
             "type": "object",
-            "description": "An uploaded picture, as stored: the engine's PNG re-encode.",
+            "description": "An uploaded picture, as stored: the engine's lossless re-encode.",
             "properties": {
                 "id": {"type": "string", "description": "The artwork id image layers name."},
                 "width": {"type": "integer", "minimum": 1, "description": "Stored width, px."},
                 "height": {"type": "integer", "minimum": 1, "description": "Stored height, px."},
                 "format": {"type": "string", "description": "The uploaded file's format."},
-                "sha256": {"type": "string", "description": "Hash of the stored PNG."},
+                "sha256": {
+                    "type": "string",
+                    "description": "Hash of the stored picture's pixels (names its file).",
+                },
             },
             "required": ["id", "width", "height"],
         },
@@ -285,7 +288,7 @@ def _paths() -> dict[str, dict]:
             "post": _operation(
                 "configurator_artworks_create",
                 "Upload a picture",
-                "Runs the engine's safe intake on the file and keeps only its PNG re-encode. "
+                "Runs the engine's safe intake on the file and keeps only its lossless re-encode. "
                 f"A body declared over {MAX_UPLOAD_MB} MB is refused before it is read; a "
                 "refused file leaves nothing behind. Starts a visitor session when there is "
                 "none. Rate-limited per visitor and per client address.",
@@ -311,7 +314,7 @@ def _paths() -> dict[str, dict]:
                 responses={
                     "200": {
                         "description": "The picture.",
-                        "content": _binary("image/png", "image/webp"),
+                        "content": _binary("image/webp", "image/png"),
                         "headers": {"X-Content-Type-Options": NOSNIFF},
                     },
                     **_errors(404, 429),

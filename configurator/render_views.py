@@ -5,7 +5,8 @@ from a public path of the storage): it streams the file through the storage API,
 same view serves the local disk and a private S3 bucket, and the images stay on the shop's
 own origin (its CSP allows images from 'self'). A key names its content, so the answer may
 be cached for a year; a key for older content redirects to the current one. The first
-request for a key renders it (rate-limited per visitor); every later one reads the file.
+request for a key renders it (rate-limited per visitor and per client address); every later
+one reads the file.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from django.views.decorators.http import require_safe
 
 from . import cases
 from .owners import request_owner
-from .ratelimit import RateLimited, count_hit
+from .ratelimit import RateLimited, client_address, count_hit
 from .services import NotFound
 
-RENDER_LIMITS = {"configurator-product-render": "300/h"}
+# Per visitor, and per client address (several visitors' worth: an office or a carrier's
+# NAT shares one), which is what holds a client that sends no cookies or new ones each time.
+RENDER_LIMITS = {
+    "configurator-product-render": "300/h",
+    "configurator-product-render-address": "1500/h",
+}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -36,11 +42,16 @@ def error(message: str, status: int) -> JsonResponse:
 
 
 def _limit_render(request: HttpRequest) -> None:
-    """Count a cold render for this visitor (their session's owner key, else their address:
-    an image request never starts a session, so its answer stays cacheable)."""
+    """Count a cold render for this visitor (their session's owner key; an image request
+    never starts a session, so its answer stays cacheable) and for their client address."""
     owner = request_owner(request, create=False)
-    key = owner.key if owner is not None else f"addr:{request.META.get('REMOTE_ADDR', '')}"
-    count_hit(scope="configurator-product-render", key=key, defaults=RENDER_LIMITS)
+    if owner is not None:
+        count_hit(scope="configurator-product-render", key=owner.key, defaults=RENDER_LIMITS)
+    count_hit(
+        scope="configurator-product-render-address",
+        key=f"addr:{client_address(request)}",
+        defaults=RENDER_LIMITS,
+    )
 
 
 @require_safe

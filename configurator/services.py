@@ -9,6 +9,7 @@ message, which is one line written for the shopper.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -21,8 +22,17 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 
-from configurator.engine.artwork import ArtworkError, load_artwork, stored_png
+from configurator.engine.artwork import (
+    ArtworkError,
+    load_artwork,
+    load_master,
+    master_extension,
+    master_short_side_px,
+    pixels_sha256,
+    stored_master,
+)
 from configurator.engine.case import DEFAULTS, CaseParams, Material
 from configurator.engine.compose import (
     PreparedArtwork,
@@ -36,7 +46,7 @@ from configurator.engine.compose import (
     render_print,
 )
 from configurator.engine.devices import Device, DeviceError, builtin_devices, device_from_dict
-from configurator.engine.geometry import MM_PER_INCH, PrintLayout, fit_grid, layout_for
+from configurator.engine.geometry import MAX_DPI, MM_PER_INCH, PrintLayout, fit_grid, layout_for
 from configurator.engine.inputs import InputError, load_json
 from configurator.engine.spec import (
     MAX_SPEC_BYTES,
@@ -48,6 +58,7 @@ from configurator.engine.spec import (
     spec_to_dict,
 )
 
+from .artwork_files import artwork_file_reference, content_name
 from .catalog import catalog
 from .models import Artwork, CaseTemplate, Design, Rendition
 from .owners import Owner
@@ -73,42 +84,51 @@ class NotFound(LookupError):
 
 
 def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
-    """Run the engine's safe intake on an upload and store its normalized PNG re-encode.
+    """Run the engine's safe intake on an upload and keep its master: the pixels reduced
+    to what the largest print can use, re-encoded losslessly (`stored_master`), stored by
+    the pixels' hash (`configurator.artwork_files`); when that file is stored already (a
+    re-upload, or someone else's identical picture) nothing is encoded or written.
 
     On refusal (`Invalid`) nothing is stored: the file is written only after the intake
     accepted the bytes, and removed again if the row cannot be saved.
     """
     try:
-        artwork = load_artwork(data)
+        artwork = load_master(data, master_short_side())
     except ArtworkError as exc:
         raise Invalid(str(exc)) from None
-    png = stored_png(artwork)
-    width, height = artwork.image.size  # what is stored, which may be reduced from the file
-    fmt = artwork.facts.format
-    del artwork
-    return _artwork_store(
-        owner=owner,
-        png=png,
-        sha256=hashlib.sha256(png).hexdigest(),
-        size=(width, height),
-        fmt=fmt,
+    sha256 = pixels_sha256(artwork)
+    record = Artwork(
+        **owner.fields(),
+        sha256=sha256,
+        width=artwork.image.width,  # what is stored, which may be reduced from the file
+        height=artwork.image.height,
+        format=artwork.facts.format,
+    )
+    name = content_name(sha256=sha256, extension=master_extension(artwork))
+    return artwork_file_reference(
+        record=record, name=name, encode=lambda: stored_master(artwork)[0]
     )
 
 
-def _artwork_store(
-    *, owner: Owner, png: bytes, sha256: str, size: tuple[int, int], fmt: str
-) -> Artwork:
-    """Save a re-encoded picture under a random name and its row; the file goes again if
-    the row cannot be saved."""
-    record = Artwork(**owner.fields(), sha256=sha256, width=size[0], height=size[1], format=fmt)
-    record.file.save(f"{secrets.token_urlsafe(18)}.png", ContentFile(png), save=False)
-    try:
-        with transaction.atomic():
-            record.save()
-    except Exception:
-        record.file.delete(save=False)
-        raise
-    return record
+def master_short_side() -> int:
+    """The most pixels a master keeps across its short side: what the largest print of any
+    case (the engine's built-in phones in each material, and the catalog's case templates)
+    can use at the engine's highest DPI (`master_short_side_px`)."""
+    latest = CaseTemplate.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    return _master_short_side(latest["n"], latest["at"])
+
+
+@functools.lru_cache(maxsize=4)
+def _master_short_side(_count: int, _updated: Any) -> int:
+    layouts = [layout_for(d, p) for d in builtin_devices().values() for p in DEFAULTS.values()]
+    for template in CaseTemplate.objects.all():
+        try:  # as configurator.cases.template_case builds it
+            params = CaseParams(**{**template.params, "material": Material(template.material)})
+            layouts.append(layout_for(device_from_dict(template.device_data), params))
+        except (DeviceError, TypeError, ValueError):
+            continue  # a template the engine cannot build is no print to size for
+    sides = (max(layout.width_mm, layout.height_mm) for layout in layouts)
+    return master_short_side_px(sides, MAX_DPI)
 
 
 # Artwork and design ids are `secrets.token_urlsafe`: anything else names nothing, and is
@@ -150,19 +170,18 @@ def artwork_get(*, owner: Owner | None, public_id: str) -> Artwork:
 
 def _artwork_copy(*, artwork: Artwork, owner: Owner) -> Artwork:
     """The owner's own row for `artwork`'s picture: the one they have with the same
-    content, or a new row with its own copy of the stored re-encode."""
+    content, or a new row naming the same stored file (no bytes are copied)."""
     mine = Artwork.objects.owned_by(owner).filter(sha256=artwork.sha256).first()
     if mine is not None:
         return mine
-    with artwork.file.open("rb") as handle:
-        data = handle.read()
-    return _artwork_store(
-        owner=owner,
-        png=data,
+    record = Artwork(
+        **owner.fields(),
         sha256=artwork.sha256,
-        size=(artwork.width, artwork.height),
-        fmt=artwork.format,
+        width=artwork.width,
+        height=artwork.height,
+        format=artwork.format,
     )
+    return artwork_file_reference(record=record, name=artwork.file.name, encode=None)
 
 
 # Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in
@@ -412,9 +431,9 @@ def design_copy(*, design: Design, owner: Owner) -> Design:
     """A copy of a design someone shared, owned by `owner`, to edit further.
 
     Whoever holds the share token may use its pictures in their copy: each artwork the
-    design uses is copied to the new owner (their own row and file, see `_artwork_copy`)
-    and the copy's layers name those. The case frozen into the design is kept as it is.
-    Copying one's own design returns it unchanged (designs are immutable anyway)."""
+    design uses gets a row of the new owner's (naming the same stored file, see
+    `_artwork_copy`) and the copy's layers name those. The case frozen into the design is
+    kept as it is. Copying one's own design returns it unchanged (designs are immutable anyway)."""
     if Design.objects.owned_by(owner).filter(pk=design.pk).exists():
         return design
     spec = parse_spec(design.spec)

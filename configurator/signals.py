@@ -1,7 +1,10 @@
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from . import services
+from .artwork_files import release_after_commit
+from .models import Artwork
 from .owners import VISITOR_SESSION_KEY
 
 
@@ -14,3 +17,10 @@ def claim_visitor_records(sender, request, user, **kwargs):
     visitor = request.session.pop(VISITOR_SESSION_KEY, None)
     if visitor:
         services.owner_claim(visitor=visitor, user_id=user.pk)
+
+
+@receiver(post_delete, sender=Artwork, dispatch_uid="configurator_release_artwork_file")
+def release_artwork_file(sender, instance, **kwargs):
+    """However a row goes (the admin, an account's deletion, a purge), its file goes once
+    no other row names it: the files are shared by content (`configurator.artwork_files`)."""
+    release_after_commit(instance.file.name)

@@ -25,7 +25,8 @@ def stored_files(settings) -> list:
 
 
 def test_upload_stores_the_engine_re_encode(visitor, settings):
-    """An upload answers 201 with its id and size, and what is kept is a fresh PNG."""
+    """An upload answers 201 with its id and size, and what is kept is a fresh encode (the
+    lossless WebP master), named by its own hash, never by the name sent."""
     sent = photo_png() + b"<html><script>alert(1)</script></html>"
     response = upload(visitor, sent)
     assert response.status_code == 201, response.content
@@ -34,8 +35,9 @@ def test_upload_stores_the_engine_re_encode(visitor, settings):
     artwork = Artwork.objects.get(public_id=body["id"])
     kept = artwork.file.read()
     assert kept != sent and b"<script>" not in kept
-    assert Image.open(io.BytesIO(kept)).format == "PNG"
-    assert "photo" not in artwork.file.name  # stored under a random name
+    assert Image.open(io.BytesIO(kept)).format == "WEBP"
+    assert artwork.file.name.endswith(f"/{artwork.sha256}.webp")  # named by content
+    assert "photo" not in artwork.file.name
 
 
 @pytest.mark.parametrize("data, code", REFUSED.values(), ids=REFUSED.keys())

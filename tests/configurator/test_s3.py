@@ -139,6 +139,26 @@ def test_upload_design_and_glb_land_in_the_bucket_privately(s3, visitor, setting
     assert unsigned_get(url) == 200
 
 
+def test_identical_pictures_share_one_object_until_the_last_row_goes(
+    s3, visitor, other_visitor, django_capture_on_commit_callbacks
+):
+    """Stored by content on S3 too: two owners' identical uploads and a copy name one
+    private object, which is deleted with the last row naming it."""
+    data = photo_png()
+    assert upload(visitor, data).status_code == 201
+    assert upload(other_visitor, data).status_code == 201
+    one, other = Artwork.objects.order_by("pk")
+    assert one.file.name == other.file.name
+    assert s3.stored() == [f"private/{one.file.name}"]
+    assert s3.is_private(f"private/{one.file.name}")
+    with django_capture_on_commit_callbacks(execute=True):
+        one.delete()
+    assert s3.stored() == [f"private/{other.file.name}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        other.delete()
+    assert s3.stored() == []
+
+
 def test_product_renders_are_stored_privately_and_served_by_the_app(s3, db):
     """A product render lives in the private prefix and is streamed by the app's view."""
     from django.test import Client
