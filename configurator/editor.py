@@ -222,11 +222,15 @@ def shared_copy(request: HttpRequest, token: str) -> HttpResponse:
         design = services.design_get_shared(token=token)
     except services.NotFound:
         raise Http404("No such design.") from None
-    owner = request_owner(request, create=True)
+    # Counted per visitor (one it has already) and per client address (without cookies
+    # every request is a new visitor) before a visitor id is made: a refused copy stores no
+    # session. Past either, RateLimited goes up to the 429 page (the middleware's).
+    known = request_owner(request, create=False)
+    limit_request(
+        scope="configurator-design", request=request, visitor_key=known.key if known else None
+    )
+    owner = known or request_owner(request, create=True)
     try:
-        # Per visitor and per client address (without cookies every request is a new
-        # visitor). Past either, RateLimited goes up to the 429 page (the middleware's).
-        limit_request(scope="configurator-design", request=request, visitor_key=owner.key)
         copy = services.design_copy(design=design, owner=owner)
     except services.NotFound as exc:
         messages.error(request, str(exc))
@@ -277,10 +281,12 @@ def design_preview_image(request: HttpRequest, token: str) -> HttpResponse:
     kind = Rendition.Kind.PREVIEW
     spec_hash = services.rendition_spec_hash(design=design, kind=kind)
     if not Rendition.objects.filter(design=design, kind=kind, spec_hash=spec_hash).exists():
-        owner = request_owner(request, create=True)
-        # Only renders count, per visitor and per client address (a cookieless client is a
-        # new visitor on every request).
-        limit_request(scope="configurator-render", request=request, visitor_key=owner.key)
+        # Only renders count, per visitor (one it has already: showing a picture makes none,
+        # nor a session) and per client address (a cookieless client is a new visitor on
+        # every request).
+        owner = request_owner(request, create=False)
+        key = owner.key if owner else None
+        limit_request(scope="configurator-render", request=request, visitor_key=key)
     rendition = services.rendition_get_or_create(design=design, kind=kind)
     response = FileResponse(rendition.file.open("rb"), content_type="image/webp")
     response["X-Content-Type-Options"] = "nosniff"

@@ -457,6 +457,7 @@ def design_copy(*, design: Design, owner: Owner) -> Design:
         colour=design.colour,
         artworks={a.public_id: a for a in copies.values() if a.public_id in spec.artwork_names()},
         case=design.case,
+        template=design.template,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.test import Client, RequestFactory
 from PIL import Image
@@ -44,17 +45,21 @@ def shared_design(client: Client, x_mm: float = 35.0) -> str:
 def test_a_cookieless_flood_of_copies_is_stopped_by_the_address_limit(visitor, settings):
     settings.RATE_LIMITS = {"configurator-design-address": "3/h"}
     token = shared_design(visitor)
+    sessions_before = Session.objects.count()
     answers = [Client().post(f"/design/s/{token}/copy/", REMOTE_ADDR=FLOOD) for _ in range(4)]
     assert [a.status_code for a in answers] == [302, 302, 302, 429]
     assert answers[-1]["Retry-After"]
     # Only the copies let through made rows; another address is not held by this one's count.
     assert Artwork.objects.count() == 1 + 3
+    # A refused copy stores no session either: only the three copies let through made one.
+    assert Session.objects.count() == sessions_before + 3
     assert Client().post(f"/design/s/{token}/copy/", REMOTE_ADDR="192.0.2.1").status_code == 302
 
 
 def test_a_cookieless_flood_of_shared_previews_is_stopped_by_the_address_limit(visitor, settings):
     settings.RATE_LIMITS = {"configurator-render-address": "2/h"}
     tokens = [shared_design(visitor, x_mm=x) for x in (30.0, 35.0, 40.0)]
+    sessions_before = Session.objects.count()
     answers = [
         Client().get(f"/design/api/designs/{t}/preview.webp", REMOTE_ADDR=FLOOD) for t in tokens
     ]
@@ -63,6 +68,9 @@ def test_a_cookieless_flood_of_shared_previews_is_stopped_by_the_address_limit(v
     # A rendered preview is only read: it counts against nothing.
     again = Client().get(f"/design/api/designs/{tokens[0]}/preview.webp", REMOTE_ADDR=FLOOD)
     assert again.status_code == 200
+    # Showing a picture keeps nothing for the viewer: no session, no cookie.
+    assert Session.objects.count() == sessions_before
+    assert not any(settings.SESSION_COOKIE_NAME in a.cookies for a in [*answers, again])
 
 
 def test_a_flood_of_product_renders_with_new_sessions_is_stopped_by_the_address_limit(settings):

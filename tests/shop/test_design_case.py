@@ -139,6 +139,22 @@ def test_a_free_design_on_a_phone_keeps_the_spec_case(demo):
     assert design.product == "" and design.template is None
 
 
+def test_a_copy_of_a_shared_design_keeps_its_product_case_and_template(demo):
+    """Copying someone's shared design ("Copy to edit") keeps the case it was made in and
+    its case template, and the copy goes in the cart on the same variant."""
+    token = made_for(Client(), "clear-magsafe-pc-case", "clear")
+    original = Design.objects.get(token=token)
+    shopper = Client()
+    response = shopper.post(f"/design/s/{token}/copy/")
+    assert response.status_code == 302, response.content
+    copy = Design.objects.exclude(pk=original.pk).get()
+    assert copy.template == original.template is not None
+    assert (copy.case, copy.spec["case"]) == (original.case, original.spec["case"])
+    sold = variant("clear-magsafe-pc-case", "clear")
+    add(shopper, sold.sku, copy.token)
+    assert in_cart(shopper) == 1
+
+
 # --- the cart ------------------------------------------------------------------------------
 
 
