@@ -22,6 +22,24 @@ BUYERS = 20
 UNITS = 5
 
 
+def checkouts_at_once(carts: list[Cart], *, email: str) -> list[str]:
+    """Each cart checked out by its own thread, all at the same moment: "placed" or the
+    refusal's reason, one per cart."""
+    next_cart = itertools.count()
+    pick = threading.Lock()
+
+    def buy():
+        with pick:
+            cart = carts[next(next_cart)]
+        try:
+            services.order_place(cart=cart, email=email, address=ADDRESS, method="standard")
+        except services.OrderError as exc:
+            return str(exc)
+        return "placed"
+
+    return race(buy, runners=len(carts))
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_twenty_buyers_for_the_last_five_units_make_exactly_five_orders():
     """20 threads, each with its own cart holding 1 unit, place their orders at the same
@@ -32,21 +50,7 @@ def test_twenty_buyers_for_the_last_five_units_make_exactly_five_orders():
         cart = Cart.objects.create()
         CartLine.objects.create(cart=cart, variant=variant, quantity=1)
         carts.append(cart)
-    next_cart = itertools.count()
-    pick = threading.Lock()
-
-    def buy():
-        with pick:
-            cart = carts[next(next_cart)]
-        try:
-            services.order_place(
-                cart=cart, email="racer@example.com", address=ADDRESS, method="standard"
-            )
-        except services.OrderError as exc:
-            return str(exc)
-        return "placed"
-
-    results = race(buy, runners=BUYERS)
+    results = checkouts_at_once(carts, email="racer@example.com")
     assert results.count("placed") == UNITS
     refusals = [r for r in results if r != "placed"]
     assert len(refusals) == BUYERS - UNITS
@@ -68,21 +72,7 @@ def test_one_buyer_racing_checkouts_never_holds_more_than_the_cap(settings):
         cart = Cart.objects.create()
         CartLine.objects.create(cart=cart, variant=variant, quantity=5)
         carts.append(cart)
-    next_cart = itertools.count()
-    pick = threading.Lock()
-
-    def buy():
-        with pick:
-            cart = carts[next(next_cart)]
-        try:
-            services.order_place(
-                cart=cart, email="hoarder@example.com", address=ADDRESS, method="standard"
-            )
-        except services.OrderError as exc:
-            return str(exc)
-        return "placed"
-
-    results = race(buy, runners=10)
+    results = checkouts_at_once(carts, email="hoarder@example.com")
     assert results.count("placed") == 2, results
     assert all("at most 12" in r for r in results if r != "placed"), results
     assert services.buyer_units_held(email="hoarder@example.com") == 10

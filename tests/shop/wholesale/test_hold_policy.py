@@ -24,18 +24,9 @@ from shop.wholesale.models import Quote, QuoteStatus
 from tests.factories import StaffUserFactory, WholesaleClientFactory
 from tests.shop.orders.conftest import placed_order
 from tests.shop.wholesale.staff_quotes import make_quote, make_variant
+from tests.shop.wholesale.test_web_quote import ADDRESS
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "name": "Alice Reseller",
-    "line1": "Hauptstrasse 5",
-    "line2": "",
-    "city": "Berlin",
-    "postal_code": "10115",
-    "country": "DE",
-    "phone": "",
-}
 
 
 @pytest.fixture(autouse=True)
