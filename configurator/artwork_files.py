@@ -67,11 +67,17 @@ def _locked(name: str, work: Callable[[], object]):
     raise RuntimeError(f"could not lock the artwork file {name!r}")
 
 
+class ArtworkFileGone(LookupError):
+    """A copy named a file that its last row's release has deleted meanwhile."""
+
+
 def artwork_file_reference(
     *, record: Artwork, name: str, encode: Callable[[], bytes] | None
 ) -> Artwork:
     """Save `record` naming the stored file `name`, first writing `encode()` there unless
-    the storage has it whole already (`encode` None: reference only, as for a copy).
+    the storage has it whole already (`encode` None: reference only, as for a copy; then
+    `ArtworkFileGone` when the file is not there any more, as when the copied design's
+    owner deleted it between the copy's read and its lock).
 
     The encode runs before the lock is taken (on SQLite the lock is the database's), and
     not at all when the file is known whole: a re-upload writes and encodes nothing."""
@@ -80,6 +86,9 @@ def artwork_file_reference(
     def work() -> Artwork:
         nonlocal data
         wrote = False
+        if encode is None and not default_storage.exists(name):
+            # Released (deleted) after the caller read the row it copies: never name it.
+            raise ArtworkFileGone(name)
         if encode is not None and not _known_whole(name):
             if data is None:  # deleted since the look above: rare, so encoded under the lock
                 data = encode()

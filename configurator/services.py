@@ -58,7 +58,7 @@ from configurator.engine.spec import (
     spec_to_dict,
 )
 
-from .artwork_files import artwork_file_reference, content_name
+from .artwork_files import ArtworkFileGone, artwork_file_reference, content_name
 from .catalog import catalog
 from .models import Artwork, CaseTemplate, Design, Rendition
 from .owners import Owner
@@ -181,7 +181,10 @@ def _artwork_copy(*, artwork: Artwork, owner: Owner) -> Artwork:
         height=artwork.height,
         format=artwork.format,
     )
-    return artwork_file_reference(record=record, name=artwork.file.name, encode=None)
+    try:
+        return artwork_file_reference(record=record, name=artwork.file.name, encode=None)
+    except ArtworkFileGone:
+        raise NotFound("A picture of this design is no longer available.") from None
 
 
 # Decoded artworks, per process, by (sha256, longest side): moving or scaling a picture in

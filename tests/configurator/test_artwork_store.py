@@ -110,6 +110,26 @@ def test_a_copy_writes_no_file_and_names_the_same_one(visitor, other_visitor):
     assert copy.file.name == original.file.name and copy.sha256 == original.sha256
 
 
+def test_a_copy_racing_the_last_owners_delete_names_no_missing_file(
+    visitor, other_visitor, monkeypatch
+):
+    """The design's owner deletes their picture (its file released) after a copy read the
+    design but before it took the file's lock: the copy is refused and names no file."""
+    token = shared_design(visitor)
+    (original,) = Artwork.objects.all()
+    reference = services.artwork_file_reference
+
+    def owner_deletes_first(**kwargs):
+        Artwork.objects.filter(pk=original.pk).delete()
+        assert artwork_file_release(name=original.file.name)
+        return reference(**kwargs)
+
+    monkeypatch.setattr(services, "artwork_file_reference", owner_deletes_first)
+    answer = other_visitor.post(f"/design/s/{token}/copy/", follow=True)
+    assert "no longer available" in answer.content.decode()
+    assert not Artwork.objects.exists() and stored_files() == []
+
+
 def test_two_owners_uploading_the_same_bytes_share_one_file(visitor, other_visitor):
     data = photo_png()
     mine = upload(visitor, data).json()
