@@ -69,14 +69,19 @@ def rate_for(scope: str) -> str | None:
     return core.rate_for(scope, DEFAULT_RATE_LIMITS)
 
 
+# What `client_address` says of every client whose address cannot be read.
+UNKNOWN_ADDRESS = "unknown"
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address as a rate-limit key (`shop.client.client_network`: proxy-aware,
-    IPv6 counted per /64); every client without a readable address shares one counter."""
+    IPv6 counted per /64); every client without a readable address shares one counter,
+    `UNKNOWN_ADDRESS` (which must never hold one buyer's or one guesser's lock for all)."""
     address = client_network(request)
     try:
         ipaddress.ip_address(address)
     except ValueError:
-        return "unknown"
+        return UNKNOWN_ADDRESS
     return address
 
 

@@ -46,6 +46,7 @@ from shop.catalog.presentation import stock_state
 from shop.catalog.pricing import RetailStrategy, shop_currency
 from shop.emails import email_canonical
 from shop.outbox.services import outbox_enqueue
+from shop.ratelimit import UNKNOWN_ADDRESS
 from shop.wholesale.pricing import cents as wholesale_cents
 
 from . import shipping as shipping_rules
@@ -131,8 +132,9 @@ def buyer_units_cap() -> int:
 
 def buyer_address_key(client_address: str) -> str:
     """What an order keeps of the client address it was placed from: a keyed hash (equal
-    addresses, equal keys; the address itself is not stored)."""
-    if not client_address:
+    addresses, equal keys; the address itself is not stored). None for an address that
+    cannot be told: clients without one are not one buyer."""
+    if not client_address or client_address == UNKNOWN_ADDRESS:
         return ""
     return salted_hmac("shop.orders.buyer-address", client_address, algorithm="sha256").hexdigest()
 

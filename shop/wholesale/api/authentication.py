@@ -17,7 +17,7 @@ from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from shop.ratelimit import RateLimited, client_address, rate_limit_hit
+from shop.ratelimit import UNKNOWN_ADDRESS, RateLimited, client_address, rate_limit_hit
 from shop.wholesale.services import api_key_check
 
 logger = logging.getLogger(__name__)
@@ -45,10 +45,14 @@ def _locked_for(address: str) -> int:
 
 
 def _count_failure(address: str) -> None:
-    """Count a failed key of the address; lock it once the limit is passed."""
+    """Count a failed key of the address; lock it once the limit is passed. Clients whose
+    address cannot be told share one count, and their failures past it are refused, but it
+    locks nobody out: one guesser would otherwise lock out every client."""
     try:
         rate_limit_hit(scope=FAILURE_LIMIT, key=f"address:{address}")
     except RateLimited as exc:
+        if address == UNKNOWN_ADDRESS:
+            raise TooManyFailures(wait=exc.retry_after) from None
         try:
             cache.set(_LOCK_KEY.format(address), time.time() + exc.retry_after, exc.retry_after)
         except Exception:

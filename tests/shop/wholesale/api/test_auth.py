@@ -143,3 +143,13 @@ def test_right_keys_are_never_counted(api_key):
     for _ in range(40):
         assert api.get("/api/v1/me/").status_code == 200
     assert_401(_from("198.51.100.8", "Api-Key cfk_00000000_notakey").get("/api/v1/me/"))
+
+
+def test_clients_without_a_readable_address_are_not_locked_out_by_one_guesser(api_key):
+    """Where no client address can be read (a Unix socket, a proxy not declared), every
+    client shares one count: wrong keys past it get 429, but right keys still answer, so
+    one guesser cannot lock out every reseller."""
+    for _ in range(30):
+        assert_401(_from("", "Api-Key cfk_00000000_notakey").get("/api/v1/me/"))
+    assert _from("", "Api-Key cfk_00000000_notakey").get("/api/v1/me/").status_code == 429
+    assert _from("", f"Api-Key {api_key}").get("/api/v1/me/").status_code == 200
