@@ -22,6 +22,11 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Not one transaction: on PostgreSQL the new column is added at once (no rewrite), and
+    # each batch of the backfill commits on its own, so checkouts are not held behind an
+    # exclusive lock on the orders table for the whole backfill.
+    atomic = False
+
     dependencies = [
         ("orders", "0002_payment_terms"),
     ]
