@@ -51,8 +51,8 @@ from bench.catalog import free_port, wait_for  # noqa: E402
 from bench.engine import photo_jpeg  # noqa: E402
 from configurator.engine import compose  # noqa: E402
 from configurator.engine.artwork import (  # noqa: E402
-    load_artwork,
     load_master,
+    load_stored_master,
     master_short_side_px,
     pixels_sha256,
     stored_master,
@@ -130,6 +130,13 @@ class Client:
         return self.request("POST", "/design/api/preview/", body, headers)
 
 
+def stored_master_format(data: bytes) -> str:
+    """What the master is stored as, by its signature."""
+    if data[:4] == b"RIFF":
+        return "WebP"
+    return "PNG" if data[:4] == b"\x89PNG" else "JPEG XL"
+
+
 def timed_ms(run) -> tuple[float, object]:
     start = time.perf_counter()
     result = run()
@@ -174,7 +181,8 @@ class EnginePreview:
         need = compose.needed_max_side_px(spec, name, width, height, self.layout, self.dpi)
         side = bucket(need or 1, max(width, height))
         if side not in self.prepared:
-            self.prepared[side] = compose.prepare(load_artwork(self.stored, side), pyramid=True)
+            artwork = load_stored_master(self.stored, side)
+            self.prepared[side] = compose.prepare(artwork, pyramid=True)
         if spec.case not in self.scenes:
             self.scenes[spec.case] = compose.preview_scene(self.layout, *PREVIEW_SIZE, spec.case)
         image = compose.render_preview(self.scenes[spec.case], spec, {name: self.prepared[side]})
@@ -292,8 +300,8 @@ def main() -> int:
     database = env["DATABASE_URL"].split(":", 1)[0]
     print(
         f"gunicorn (gunicorn.conf.py) on 127.0.0.1, database {database}, photo 4000x3000 JPEG "
-        f"{len(photo) / 1e6:.1f} MB, stored {artwork['width']}x{artwork['height']} WebP "
-        f"{len(stored) / 1e6:.1f} MB"
+        f"{len(photo) / 1e6:.1f} MB, stored {artwork['width']}x{artwork['height']} "
+        f"{stored_master_format(stored)} {len(stored) / 1e6:.1f} MB"
     )
     upload_http, upload_engine = statistics.median(http_ms), statistics.median(engine_ms)
     upload_ratio = upload_http / upload_engine

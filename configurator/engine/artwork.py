@@ -27,13 +27,16 @@ more than the rest of the print pipeline together.
 `load_master` and `stored_master` give the form to keep (the "master"): the normalized
 pixels, reduced to what the largest print can use (`master_short_side_px`), re-encoded
 losslessly, never the uploaded bytes (which may carry trailing data, metadata or polyglot
-payloads). The master is lossless WebP (method 0) when its decoder allows the size (at most
-MAX_PIXELS["WEBP"]), else PNG; either is read back through `load_artwork`, pixel for pixel.
-Measured on bench/engine.py's 12 MP photo (4000x3000, grain): PNG level 3 (the old master)
-14.3 MB in 1.8-3.1 s, PNG level 1 15.3 MB in 1.1-2.5 s, lossless WebP method 0 9.9 MB in
-1.0-1.7 s, method 1 and up 3-4 s (method 6 60 s) for 9.9-8.6 MB; on flat artwork
-all are well under 0.4 s and 0.2 MB at method 0 and PNG 1-3 alike (numbers on this shared
-2-core machine, so ranges).
+payloads). The master is lossless JPEG XL at effort 1 (libjxl through imagecodecs), else
+PNG for a side beyond JPEG XL's level-5 limit (2^18 px; none under the bound in practice).
+A stored master is read back with `load_stored_master`, which takes JPEG XL (only there:
+an upload in JPEG XL is refused like any other unsupported format, so its decoder never
+sees a shopper's bytes) and hands PNG and WebP, the masters stored before, to
+`load_artwork`; either way the same pixels come back.
+Measured on bench/engine.py's 12 MP photo (4000x3000, grain) on this shared 2-core machine
+(so ranges): JPEG XL effort 1 9.5 MB in 0.05-0.11 s (decode 0.3-0.5 s), effort 2 8.5 MB in
+0.7-1.2 s; lossless WebP method 0 (the master before) 9.9 MB in 0.8-1.7 s (decode 0.3 s);
+PNG level 3 (the master before that) 14.3 MB in 1.4-3.1 s, level 1 15.3 MB in 0.9-2.5 s.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import imagecodecs
 import numpy as np
 from PIL import (
     GifImagePlugin,
@@ -107,6 +111,8 @@ _RECOGNISED_REFUSALS = (
     (b"%PDF", "a PDF document"),
     (b"BM", "a BMP file"),
     (b"\x00\x00\x01\x00", "an icon file"),
+    (b"\xff\x0a", "a JPEG XL image"),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "a JPEG XL image"),
 )
 
 
@@ -125,7 +131,7 @@ class ArtworkError(ValueError):
 class ArtworkFacts:
     """What the intake learned about a file; plain data, safe to store and show."""
 
-    format: str  # "JPEG", "PNG", "WEBP", "GIF" or "HEIF"
+    format: str  # "JPEG", "PNG", "WEBP", "GIF" or "HEIF"; "JXL" for a stored master
     width_px: int  # the file's own pixel size, after EXIF orientation
     height_px: int
     decoded_width_px: int  # the size actually decoded (smaller when reduced)
@@ -596,34 +602,186 @@ def load_master(data: bytes, short_side_px: int) -> Artwork:
 
 
 def stored_master(artwork: Artwork) -> tuple[bytes, str]:
-    """The master's bytes and file extension ("webp" or "png"): a lossless encode of the
-    normalized pixels and nothing else, which `load_artwork` decodes to the same pixels.
+    """The master's bytes and file extension ("jxl" or "png"): a lossless encode of the
+    normalized pixels and nothing else, which `load_stored_master` decodes to the same
+    pixels.
 
-    Lossless WebP at method 0 is ~30 % smaller than the old PNG at compress level 3 and
-    takes about half its time on a photo (see the module's notes); `exact` keeps the colour
-    of fully transparent pixels, so the round trip is exact. Images above WebP's decode
-    limit here (MAX_PIXELS["WEBP"], only panoramas reach it under the bound) stay PNG.
+    Lossless JPEG XL at effort 1 is ~35 % smaller than the old PNG at compress level 3 and
+    ten times faster than lossless WebP at method 0 on a photo (see the module's notes);
+    lossless JPEG XL keeps the colour of fully transparent pixels, so the round trip is
+    exact in both of the master's modes, RGB and RGBA. An image with a side above JPEG XL's
+    level-5 limit stays PNG.
     """
     image = artwork.image
-    out = io.BytesIO()
     extension = master_extension(artwork)
-    if extension == "webp":
-        image.save(out, format="WEBP", lossless=True, method=0, quality=0, exact=True)
-    else:
-        image.save(out, format="PNG", compress_level=3)
+    if extension == "jxl":
+        pixels = np.asarray(image)
+        data = imagecodecs.jpegxl_encode(pixels, lossless=True, effort=1, numthreads=1)
+        return bytes(data), extension
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue(), extension
 
 
-_WEBP_MAX_SIDE = 16383  # the WebP format's own limit per side
+_JXL_MAX_SIDE = 1 << 18  # level 5 of the JPEG XL standard: the most a decoder must take
+_JXL_CODESTREAM = b"\xff\x0a"
+_JXL_CONTAINER = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
+# A stored JPEG XL master is refused above these before it is decoded. Measured (peak RSS
+# of jpegxl_decode in a fresh process, file included): 36 MP RGBA noise, a 161 MB file,
+# 322 MB; 12 MP RGB noise 105 MB. A master never holds more than WORKING_PIXELS.
+JXL_MASTER_MAX_PIXELS = WORKING_PIXELS
+JXL_MASTER_MAX_BYTES = 5 * WORKING_PIXELS  # noise as RGBA comes to ~4.5 bytes per pixel
 
 
 def master_extension(artwork: Artwork) -> str:
-    """What `stored_master` will encode this artwork as: "webp" or "png" (known without
+    """What `stored_master` will encode this artwork as: "jxl" or "png" (known without
     encoding)."""
     width, height = artwork.image.size
-    if width * height <= MAX_PIXELS["WEBP"] and max(width, height) <= _WEBP_MAX_SIDE:
-        return "webp"
+    if (
+        artwork.image.mode in ("RGB", "RGBA")
+        and width * height <= JXL_MASTER_MAX_PIXELS
+        and max(width, height) <= _JXL_MAX_SIDE
+    ):
+        return "jxl"
     return "png"
+
+
+class _Bits:
+    """Reads a JPEG XL codestream's bits: least significant bit of each byte first."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def read(self, count: int) -> int:
+        value = 0
+        for i in range(count):
+            byte = self.pos >> 3
+            if byte >= len(self.data):
+                raise _damaged()
+            value |= ((self.data[byte] >> (self.pos & 7)) & 1) << i
+            self.pos += 1
+        return value
+
+    def u32_side(self) -> int:
+        """A side from the SizeHeader: U32(1 + u(9), 1 + u(13), 1 + u(18), 1 + u(30))."""
+        return 1 + self.read((9, 13, 18, 30)[self.read(2)])
+
+
+_JXL_RATIOS = {1: (1, 1), 2: (12, 10), 3: (4, 3), 4: (3, 2), 5: (16, 9), 6: (5, 4), 7: (2, 1)}
+
+
+def _jxl_size(codestream: bytes) -> tuple[int, int]:
+    """Width and height from a JPEG XL codestream's SizeHeader (ISO/IEC 18181-1, D.2),
+    which follows its 2-byte signature; nothing else is parsed."""
+    bits = _Bits(codestream[2:16])
+    small = bits.read(1)
+    height = (bits.read(5) + 1) * 8 if small else bits.u32_side()
+    ratio = bits.read(3)
+    if ratio:
+        numerator, denominator = _JXL_RATIOS[ratio]
+        width = height * numerator // denominator
+    else:
+        width = (bits.read(5) + 1) * 8 if small else bits.u32_side()
+    return width, height
+
+
+def _jxl_codestream(data: bytes) -> bytes:
+    """The start of the codestream: the data itself, or in the ISO-BMFF container the
+    payload of the first `jxlc` box (or of the first `jxlp` box, after its index)."""
+    if data.startswith(_JXL_CODESTREAM):
+        return data
+    pos = 0
+    for _ in range(64):  # a signature box, ftyp, perhaps a level and metadata boxes
+        if pos + 8 > len(data):
+            break
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        header = 8
+        if size == 1:
+            if pos + 16 > len(data):
+                break
+            size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < header:
+            break
+        if kind == b"jxlc":
+            return data[pos + header : pos + size]
+        if kind == b"jxlp":
+            return data[pos + header + 4 : pos + size]
+        pos += size
+    raise _damaged()
+
+
+def load_stored_master(data: bytes, max_side_px: int | None = None) -> Artwork:
+    """Decode a master that `stored_master` wrote (or an older one), as `load_artwork`
+    does an upload: JPEG XL here, anything else by `load_artwork` itself (the PNG and WebP
+    masters stored before JPEG XL).
+
+    A JPEG XL master is refused (ArtworkError "too_large") above JXL_MASTER_MAX_BYTES or,
+    judged from its header before decoding, JXL_MASTER_MAX_PIXELS, and the decoded array
+    must have the size the header gave. Like `load_artwork`, it is reduced by the largest
+    integer box factor that keeps `max_side_px` on the long side.
+    """
+    if not (data.startswith(_JXL_CODESTREAM) or data.startswith(_JXL_CONTAINER)):
+        return load_artwork(data, max_side_px)
+    if max_side_px is not None and max_side_px < 1:
+        raise ValueError(f"max_side_px must be a positive number of pixels, got {max_side_px}")
+    if len(data) > JXL_MASTER_MAX_BYTES:
+        raise ArtworkError("too_large", "The stored image is larger than a master can be.")
+    width, height = _jxl_size(_jxl_codestream(data))
+    if width * height > JXL_MASTER_MAX_PIXELS or max(width, height) > _JXL_MAX_SIDE:
+        raise ArtworkError("too_large", f"The stored image is too large ({width} × {height}).")
+    try:
+        pixels = imagecodecs.jpegxl_decode(data, numthreads=2)
+    except Exception as exc:  # a damaged file, or one cut short
+        raise _damaged() from exc
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    if (
+        pixels.dtype != np.uint8
+        or pixels.shape[:2] != (height, width)
+        or pixels.ndim not in (2, 3)
+        or channels not in (1, 2, 3, 4)
+    ):
+        raise _damaged()
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
+    image = Image.fromarray(pixels if channels > 1 else pixels.reshape(height, width), mode)
+    del pixels
+    working = _normalize(image, _reduction(width, height, max_side_px))
+    del image
+    if working.mode == "L":
+        working = working.convert("RGB")
+    if working.mode == "RGBA" and working.getchannel("A").getextrema()[0] == 255:
+        working = working.convert("RGB")
+    facts = ArtworkFacts(
+        format="JXL",
+        width_px=width,
+        height_px=height,
+        decoded_width_px=working.width,
+        decoded_height_px=working.height,
+        source_mode=mode,
+        colour_profile=None,
+        has_alpha=working.mode == "RGBA",
+        animated=False,
+        warnings=(),
+    )
+    return Artwork(working, facts)
+
+
+def display_webp(artwork: Artwork, max_side_px: int) -> bytes:
+    """The artwork for a browser to show (which cannot be counted on to show JPEG XL):
+    WebP at quality 90, its long side at most `max_side_px`, no metadata."""
+    image = artwork.image
+    if max(image.size) > max_side_px:
+        scale = max_side_px / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        if image.mode == "RGBA":
+            image = image.convert("RGBa").resize(size, Image.Resampling.LANCZOS)
+            image = image.convert("RGBA")
+        else:
+            image = image.resize(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="WEBP", quality=90, method=0, exact=False)
+    return out.getvalue()
 
 
 def pixels_sha256(artwork: Artwork) -> str:

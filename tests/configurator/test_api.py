@@ -26,7 +26,7 @@ def stored_files(settings) -> list:
 
 def test_upload_stores_the_engine_re_encode(visitor, settings):
     """An upload answers 201 with its id and size, and what is kept is a fresh encode (the
-    lossless WebP master), named by its own hash, never by the name sent."""
+    lossless JPEG XL master), named by its own hash, never by the name sent."""
     sent = photo_png() + b"<html><script>alert(1)</script></html>"
     response = upload(visitor, sent)
     assert response.status_code == 201, response.content
@@ -35,8 +35,8 @@ def test_upload_stores_the_engine_re_encode(visitor, settings):
     artwork = Artwork.objects.get(public_id=body["id"])
     kept = artwork.file.read()
     assert kept != sent and b"<script>" not in kept
-    assert Image.open(io.BytesIO(kept)).format == "WEBP"
-    assert artwork.file.name.endswith(f"/{artwork.sha256}.webp")  # named by content
+    assert kept[:2] == b"\xff\x0a"  # a JPEG XL codestream
+    assert artwork.file.name.endswith(f"/{artwork.sha256}.jxl")  # named by content
     assert "photo" not in artwork.file.name
 
 
@@ -154,8 +154,8 @@ def test_moving_a_picture_does_not_decode_it_again(visitor, monkeypatch):
     """Previews of the same artwork at new positions reuse its preview-scale decode."""
     art = upload(visitor, photo_png()).json()["id"]
     calls = []
-    real = services.load_artwork
-    monkeypatch.setattr(services, "load_artwork", lambda *a: calls.append(a[1:]) or real(*a))
+    real = services.load_stored_master
+    monkeypatch.setattr(services, "load_stored_master", lambda *a: calls.append(a[1:]) or real(*a))
     for x in (20.0, 30.0, 40.0):
         body = {"device": DEVICE, "spec": spec_with(art, x_mm=x)}
         assert post_json(visitor, "/design/api/preview/", body).status_code == 200

@@ -15,7 +15,7 @@ from PIL import Image
 
 from configurator import services
 from configurator.artwork_files import artwork_file_release
-from configurator.engine.artwork import load_artwork, pixels_sha256
+from configurator.engine.artwork import load_artwork, load_stored_master, pixels_sha256
 from configurator.models import Artwork, ArtworkFile
 from configurator.owners import Owner
 
@@ -138,7 +138,7 @@ def test_two_owners_uploading_the_same_bytes_share_one_file(visitor, other_visit
     (name,) = stored_files()
     one, other = Artwork.objects.order_by("pk")
     assert one.file.name == other.file.name == f"configurator/artworks/{name}"
-    assert name.name == f"{one.sha256}.webp" and name.parent.name == one.sha256[:2]
+    assert name.name == f"{one.sha256}.jxl" and name.parent.name == one.sha256[:2]
     assert one.sha256 == other.sha256
     assert visitor.get(f"/design/api/artworks/{theirs['id']}/image").status_code == 404
     image = other_visitor.get(f"/design/api/artworks/{theirs['id']}/image")
@@ -156,7 +156,7 @@ def test_the_file_stays_while_any_row_names_it(
     with django_capture_on_commit_callbacks(execute=True):
         one.delete()
     assert default_storage.exists(name)
-    assert other.file.read()[8:12] == b"WEBP"
+    assert other.file.read()[:2] == b"\xff\x0a"
     with django_capture_on_commit_callbacks(execute=True):
         Artwork.objects.filter(pk=other.pk).delete()  # a queryset delete, as the admin does
     assert not default_storage.exists(name)
@@ -228,9 +228,9 @@ def test_an_oversized_upload_is_stored_at_the_largest_prints_need(visitor):
     assert min(answer["width"], answer["height"]) == bound
     (row,) = Artwork.objects.all()
     with row.file.open("rb") as handle:
-        stored = load_artwork(handle.read())
+        stored = load_stored_master(handle.read())
     assert stored.image.size == (answer["width"], answer["height"])
-    assert stored.facts.format == "WEBP"
+    assert stored.facts.format == "JXL"
     assert row.sha256 == pixels_sha256(stored)  # the file holds the pixels it is named by
 
 
@@ -262,4 +262,48 @@ def test_the_stored_master_is_the_decoded_upload_pixel_for_pixel(visitor):
     upload(visitor, data)
     (row,) = Artwork.objects.all()
     with row.file.open("rb") as handle:
-        assert load_artwork(handle.read()).image.tobytes() == load_artwork(data).image.tobytes()
+        stored = load_stored_master(handle.read())
+    assert stored.image.tobytes() == load_artwork(data).image.tobytes()
+
+
+@pytest.mark.parametrize("old", ["WEBP", "PNG"])
+def test_masters_stored_before_jpeg_xl_still_render_and_show(old, visitor):
+    """Rows whose master is a lossless WebP or PNG (stored before JPEG XL) still decode for
+    previews and are shown to the browser as they are stored."""
+    from django.core.files.base import ContentFile
+
+    from tests.engine import corpus
+
+    image = corpus.photo((120, 90))
+    out = io.BytesIO()
+    image.save(out, format=old, lossless=True)
+    name = f"configurator/artworks/old.{old.lower()}"
+    name = default_storage.save(name, ContentFile(out.getvalue()))
+    row = Artwork.objects.create(
+        **Owner(visitor="old").fields(), file=name, sha256="1" * 64, width=120, height=90
+    )
+    services.prepared_cache_clear()
+    prepared = services.prepared_artwork(artwork=row, max_side_px=120, pyramid=False)
+    assert prepared.levels[0].tobytes() == image.tobytes()
+    handle, content_type = services.artwork_display(artwork=row)
+    with handle:
+        assert handle.read() == out.getvalue() and content_type == f"image/{old.lower()}"
+
+
+def test_a_jpeg_xl_master_is_shown_to_the_browser_as_webp(visitor, monkeypatch):
+    """Most browsers cannot show JPEG XL: the editor is given a WebP of the master, at most
+    DISPLAY_SIDE_PX on its long side."""
+    from tests.engine import corpus
+
+    upload(visitor, corpus.encode(corpus.photo((2600, 1300)), "PNG"))
+    (row,) = Artwork.objects.all()
+    assert row.file.name.endswith(".jxl")
+    services.prepared_cache_clear()
+    handle, content_type = services.artwork_display(artwork=row)
+    body = handle.read()
+    assert content_type == "image/webp" and body[8:12] == b"WEBP"
+    shown = Image.open(io.BytesIO(body))
+    assert shown.size == (services.DISPLAY_SIDE_PX, services.DISPLAY_SIDE_PX // 2)
+    calls = []
+    monkeypatch.setattr(services, "load_stored_master", lambda *a: calls.append(a))
+    assert services.artwork_display(artwork=row)[0].read() == body and calls == []  # kept
