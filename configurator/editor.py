@@ -264,10 +264,12 @@ def artwork_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_errors
 def artwork_image(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The stored master (WebP, or PNG) of one of the visitor's own uploads; 404 for others."""
+    """One of the visitor's own uploads as the editor shows it (`services.artwork_display`:
+    a WebP of a JPEG XL master, which browsers mostly cannot show; older masters as
+    stored); 404 for others'."""
     artwork = services.artwork_get(owner=request_owner(request, create=False), public_id=public_id)
-    content_type = "image/webp" if artwork.file.name.endswith(".webp") else "image/png"
-    response = FileResponse(artwork.file.open("rb"), content_type=content_type)
+    handle, content_type = services.artwork_display(artwork=artwork)
+    response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

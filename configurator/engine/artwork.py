@@ -570,19 +570,27 @@ def master_short_side_px(long_sides_mm: Iterable[float], dpi: int) -> int:
 
 
 def _master_size(width: int, height: int, short_side_px: int) -> tuple[int, int]:
-    short = min(width, height)
-    if short <= short_side_px:
+    """The master's size: at most `short_side_px` squared pixels, the aspect kept.
+
+    That bounds the short side by `short_side_px` too (a side never exceeds the square
+    root of the area it spans with a longer one), and it bounds what a panorama costs: a
+    picture whose short side alone is within the bound can still be 36 MP (the working
+    limit), 100 MB and more as a lossless file of noise. Ordinary pictures are not
+    touched: a 12 MP photo is within the square of the built-in cases' bound (3,928 px,
+    15.4 MP); a panorama is kept at that area, so covering the longest print edge with its
+    short side prints below the bound's DPI in proportion (a 3:1 panorama at 58 %, 1/√3).
+    """
+    if width * height <= short_side_px * short_side_px:
         return width, height
-    return (
-        max(1, round(width * short_side_px / short)),
-        max(1, round(height * short_side_px / short)),
-    )
+    scale = short_side_px / math.sqrt(width * height)
+    return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
 
 
 def load_master(data: bytes, short_side_px: int) -> Artwork:
-    """`load_artwork` for the master: the upload decoded and normalized, its short side at
-    most `short_side_px` (decoded at the coarsest scale that still reaches it, then resized
-    with Lanczos, in premultiplied alpha when transparent)."""
+    """`load_artwork` for the master: the upload decoded and normalized, at most
+    `short_side_px` squared pixels (`_master_size`; decoded at the coarsest scale that
+    still reaches that, then resized with Lanczos, in premultiplied alpha when
+    transparent)."""
     if short_side_px < 1:
         raise ValueError(f"short_side_px must be positive, got {short_side_px}")
     probe = probe_artwork(data)

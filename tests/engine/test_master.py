@@ -192,17 +192,33 @@ def test_an_oversized_upload_is_kept_at_the_bound(size, mode, fmt):
     if mode == "RGBA":
         image.putalpha(Image.linear_gradient("L").resize(size))
     master = load_master(corpus.encode(image, fmt), 250)
-    assert min(master.image.size) == min(250, *size)
+    width, height = master.image.size
+    # At most the bound squared, and no less than a pixel short of it (floored sides).
+    assert 250 * 250 - (width + height) <= width * height <= 250 * 250
     ratio = size[0] / size[1]
-    assert abs(master.image.width / master.image.height - ratio) < 0.02
+    assert abs(master.image.width / master.image.height / ratio - 1) < 0.02
     assert master.image.mode == ("RGBA" if mode == "RGBA" else "RGB")
     assert (master.facts.width_px, master.facts.height_px) == size  # the file's own size
+
+
+def test_a_panorama_of_noise_costs_at_most_the_bounds_area_in_storage():
+    """The worst case for a lossless master: random RGBA noise in a 6:1 panorama whose
+    short side alone is within the bound. Its master holds at most the bound squared
+    pixels, and its file at most about 4 bytes a pixel (noise does not compress)."""
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, size=(200, 1200, 4), dtype=np.uint8)
+    data = corpus.encode(Image.fromarray(noise, "RGBA"), "PNG")
+    master = load_master(data, 250)
+    assert master.image.width * master.image.height <= 250 * 250
+    stored, _ = stored_master(master)
+    assert len(stored) <= 250 * 250 * 4 * 1.1
 
 
 def test_an_upload_within_the_bound_keeps_every_pixel():
     image = corpus.photo((300, 200))
     data = corpus.encode(image, "PNG")
-    assert load_master(data, 200).image.tobytes() == load_artwork(data).image.tobytes()
+    # 300 x 200 = 60,000 pixels, within a bound of 250 (62,500).
+    assert load_master(data, 250).image.tobytes() == load_artwork(data).image.tobytes()
 
 
 def test_a_photos_master_is_smaller_than_the_old_png():
