@@ -309,7 +309,9 @@ def _paths() -> dict[str, dict]:
             "get": _operation(
                 "configurator_artworks_image",
                 "One of your pictures",
-                "The stored re-encode of one of your artworks (never the bytes uploaded).",
+                "One of your artworks as the editor shows it, re-encoded (never the bytes "
+                "uploaded): WebP at most 2,048 px on its long side, or a master stored as WebP "
+                "or PNG before JPEG XL as it is.",
                 parameters=[artwork_id],
                 responses={
                     "200": {
