@@ -107,9 +107,12 @@ def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
         format=artwork.facts.format,
     )
     name = content_name(sha256=sha256, extension=master_extension(artwork))
-    return artwork_file_reference(
-        record=record, name=name, encode=lambda: stored_master(artwork)[0]
-    )
+    try:
+        return artwork_file_reference(
+            record=record, name=name, encode=lambda: stored_master(artwork)[0]
+        )
+    except ArtworkError as exc:  # no encode kept the pixels exactly: nothing is stored
+        raise Invalid(str(exc)) from None
 
 
 def master_short_side() -> int:

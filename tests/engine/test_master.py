@@ -157,6 +157,37 @@ def test_a_master_of_too_many_bytes_or_damaged_is_refused(monkeypatch):
     assert refused.value.code == "too_large"
 
 
+JXL_ENCODE = imagecodecs.jpegxl_encode
+
+
+def inexact_at(efforts: set[int]):
+    """jpegxl_encode as libjxl 0.11.2's effort 1 sometimes is: at these efforts, the file
+    decodes with one pixel changed."""
+    encode = JXL_ENCODE
+
+    def fake(pixels, **options):
+        if options["effort"] not in efforts:
+            return encode(pixels, **options)
+        changed = pixels.copy()
+        changed.flat[0] ^= 1
+        return encode(changed, **options)
+
+    return fake
+
+
+def test_an_encode_that_changes_a_pixel_is_never_kept(monkeypatch):
+    """Every master is decoded and compared before it is kept: an inexact effort 1 falls
+    back to effort 2; if no effort is exact, the upload is refused, nothing stored."""
+    image = corpus.photo((40, 30))
+    normalized = load_master(corpus.encode(image, "PNG"), 10_000)
+    monkeypatch.setattr(engine_artwork.imagecodecs, "jpegxl_encode", inexact_at({1}))
+    master, _ = stored_master(normalized)
+    assert load_stored_master(master).image.tobytes() == normalized.image.tobytes()
+    monkeypatch.setattr(engine_artwork.imagecodecs, "jpegxl_encode", inexact_at({1, 2, 3}))
+    with pytest.raises(ArtworkError, match="could not be stored exactly"):
+        stored_master(normalized)
+
+
 def test_a_side_beyond_jpeg_xls_limit_is_stored_as_png():
     """JPEG XL level 5 allows 2^18 pixels a side; a longer strip stays lossless as PNG."""
     from configurator.engine.artwork import Artwork, ArtworkFacts

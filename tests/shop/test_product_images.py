@@ -123,7 +123,8 @@ def test_only_urls_the_shop_made_are_rendered(client, shop_products, phones, col
 
 
 def test_cold_renders_are_rate_limited(client, shop_products, phones, colours, settings):
-    settings.RATE_LIMITS = {"configurator-product-render": "1/h"}
+    """A client without a session is counted by its address (an image request starts none)."""
+    settings.RATE_LIMITS = {"configurator-product-render-address": "1/h"}
     first = render_url(shop_products["rugged"], phones["ip14"], colours["blue"])
     second = render_url(shop_products["slim"], phones["ip15"], colours["black"])
     assert client.get(first).status_code == 200
