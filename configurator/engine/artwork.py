@@ -27,7 +27,8 @@ more than the rest of the print pipeline together.
 `load_master` and `stored_master` give the form to keep (the "master"): the normalized
 pixels, reduced to what the largest print can use (`master_short_side_px`), re-encoded
 losslessly, never the uploaded bytes (which may carry trailing data, metadata or polyglot
-payloads). The master is lossless JPEG XL at effort 1 (libjxl through imagecodecs), else
+payloads). The master is lossless JPEG XL at effort 1 (libjxl through imagecodecs; each
+encode decoded and compared, `_jxl_exact`), else
 PNG for a side beyond JPEG XL's level-5 limit (2^18 px; none under the bound in practice).
 A stored master is read back with `load_stored_master`, which takes JPEG XL (only there:
 an upload in JPEG XL is refused like any other unsupported format, so its decoder never
