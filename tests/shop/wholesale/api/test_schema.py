@@ -137,35 +137,33 @@ def _exercise(operation, path: str, world: dict) -> list[int]:
 
 
 def _run(operation, mode, path, method, real, headers, statuses) -> None:
-    if True:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        params = case.path_parameters or {}
+        if mode == GenerationMode.POSITIVE:
+            # Every other example names the client's real things, so that detail and
+            # action endpoints are reached past their 404.
+            for name in list(params):
+                if name in real and len(statuses) % 2 == 0:
+                    params[name] = real[name]
+            # A cursor is opaque (taken from `next`): a made-up one is refused.
+            if case.query:
+                case.query.pop("cursor", None)
+            _real_body(case, path, method, real)
+            # Keys are one per request meant: a generated key used again with another
+            # body is rightly a 422. Each request gets its own, still the drawn one's
+            # shape (printable, no space at either end).
+            drawn = (case.headers or {}).get("Idempotency-Key")
+            if drawn:
+                case.headers["Idempotency-Key"] = f"{uuid.uuid4().hex}-{drawn[-200:].lstrip()}"
+        response = case.call_and_validate(headers=headers)
+        statuses.append(response.status_code)
 
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case):
-            params = case.path_parameters or {}
-            if mode == GenerationMode.POSITIVE:
-                # Every other example names the client's real things, so that detail and
-                # action endpoints are reached past their 404.
-                for name in list(params):
-                    if name in real and len(statuses) % 2 == 0:
-                        params[name] = real[name]
-                # A cursor is opaque (taken from `next`): a made-up one is refused.
-                if case.query:
-                    case.query.pop("cursor", None)
-                _real_body(case, path, method, real)
-                # Keys are one per request meant: a generated key used again with another
-                # body is rightly a 422. Each request gets its own, still the drawn one's
-                # shape (printable, no space at either end).
-                drawn = (case.headers or {}).get("Idempotency-Key")
-                if drawn:
-                    case.headers["Idempotency-Key"] = f"{uuid.uuid4().hex}-{drawn[-200:].lstrip()}"
-            response = case.call_and_validate(headers=headers)
-            statuses.append(response.status_code)
-
-        check()
+    check()
