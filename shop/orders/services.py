@@ -132,7 +132,7 @@ def buyer_units_cap() -> int:
 
 def buyer_address_key(client_address: str) -> str:
     """What an order keeps of the client address it was placed from: a keyed hash (equal
-    addresses, equal keys; the address itself is not stored). None for an address that
+    addresses, equal keys; the address itself is not stored). Empty for an address that
     cannot be told: clients without one are not one buyer."""
     if not client_address or client_address == UNKNOWN_ADDRESS:
         return ""
