@@ -36,8 +36,8 @@ from configurator.engine.devices import Device, DeviceError, device_from_dict
 from configurator.engine.geometry import layout_for
 from configurator.engine.spec import DEFAULT_FINISH, CaseStyle, DesignSpec, Finish
 
+from .errors import Invalid, NotFound
 from .models import CaseTemplate, Rendition
-from .services import Invalid, NotFound
 
 # Style adjustments to the material's default case, in mm, added to the engine's
 # DEFAULTS[material]. Small on purpose: the style changes how much material protects the

@@ -28,8 +28,8 @@ from configurator.engine.spec import DEFAULT_FINISH, CaseStyle, DesignSpec, Fini
 
 from .cases import HEX, params_to_dict, template_params
 from .catalog import CatalogCase, catalog
+from .errors import Invalid
 from .models import CaseTemplate
-from .services import Invalid
 
 CASE_FIELDS = ("material", "finish", "colour")
 

@@ -62,8 +62,10 @@ from configurator.engine.spec import (
 
 from .artwork_files import ArtworkFileGone, artwork_file_reference, content_name
 from .catalog import catalog
+from .errors import Invalid, NotFound
 from .models import Artwork, CaseTemplate, Design, Rendition
 from .owners import Owner
+from .product_case import product_case_apply
 
 PREVIEW_SIZE = (600, 1200)
 MESH_TEXTURE_DPI = 200
@@ -72,14 +74,6 @@ MESH_SEGMENTS = 32
 RENDER_VERSION = 2  # 2: the 3D model in the design's case colour
 MAX_TEXT_FIELD = 100
 DEVICE_SLUG_MAX = 64  # Design.device
-
-
-class Invalid(ValueError):
-    """The visitor's input cannot be used; `str(error)` says why, in one line."""
-
-
-class NotFound(LookupError):
-    """No such record for this visitor."""
 
 
 # --- artworks ------------------------------------------------------------------------
@@ -116,9 +110,9 @@ def artwork_create(*, owner: Owner, data: bytes) -> Artwork:
 
 
 def master_short_side() -> int:
-    """The most pixels a master keeps across its short side: what the largest print of any
-    case (the engine's built-in phones in each material, and the catalog's case templates)
-    can use at the engine's highest DPI (`master_short_side_px`)."""
+    """The master's bound (`master_short_side_px`; a master holds at most its square):
+    the longest print side of any case (the engine's built-in phones in each material, and
+    the catalog's case templates) at the engine's highest DPI."""
     latest = CaseTemplate.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
     return _master_short_side(latest["n"], latest["at"])
 
@@ -391,8 +385,6 @@ def design_create(
     spec = spec_parse(document=document)
     product, colour = _text_field(product, "product"), _text_field(colour, "colour")
     if product:
-        from .product_case import product_case_apply  # it builds on configurator.cases
-
         made = product_case_apply(
             spec=spec, document=document, product=product, device=device.slug, colour=colour
         )

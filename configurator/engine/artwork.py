@@ -25,7 +25,8 @@ information but makes every later resample premultiply and un-premultiply it, wh
 more than the rest of the print pipeline together.
 
 `load_master` and `stored_master` give the form to keep (the "master"): the normalized
-pixels, reduced to what the largest print can use (`master_short_side_px`), re-encoded
+pixels, reduced to what the largest print can use (at most the square of
+`master_short_side_px`), re-encoded
 losslessly, never the uploaded bytes (which may carry trailing data, metadata or polyglot
 payloads). The master is lossless JPEG XL at effort 1 (libjxl through imagecodecs; each
 encode decoded and compared, `_jxl_exact`), else
@@ -556,13 +557,14 @@ def load_artwork(data: bytes, max_side_px: int | None = None) -> Artwork:
 
 
 def master_short_side_px(long_sides_mm: Iterable[float], dpi: int) -> int:
-    """The most pixels any print can use across an image's short side: the longest print
-    side (mm, bleed included) of all the cases at `dpi`.
+    """The master's bound: the longest print side (mm, bleed included) of all the cases
+    at `dpi`, in pixels. A master holds at most its square (`_master_size`).
 
     Placed to just cover a print (scale 1), a picture is scaled so that both of its sides
     reach the print's: turned either way, the most it can need is its short side along the
-    print's long side. (A layer zoomed in past covering, scale > 1, shows only part of the
-    picture and would use more: the master keeps what covering at `dpi` uses, no more.)
+    print's long side, which a picture within the square has. (A layer zoomed in past
+    covering, scale > 1, shows only part of the picture and would use more: the master
+    keeps what covering at `dpi` uses, no more.)
     """
     longest = max(long_sides_mm, default=0.0)
     if longest <= 0:
@@ -602,12 +604,16 @@ def load_master(data: bytes, short_side_px: int) -> Artwork:
     size = _master_size(image.width, image.height, short_side_px)
     if size == image.size:
         return artwork
-    if image.mode == "RGBA":
-        image = image.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
-    else:
-        image = image.resize(size, Image.Resampling.LANCZOS)
     facts = replace(artwork.facts, decoded_width_px=size[0], decoded_height_px=size[1])
-    return Artwork(image, facts)
+    return Artwork(_resized(image, size), facts)
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """`image` at `size` with Lanczos, in premultiplied alpha when transparent (so the
+    colour of transparent pixels does not bleed into the edges)."""
+    if image.mode == "RGBA":
+        return image.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def stored_master(artwork: Artwork) -> tuple[bytes, str]:
@@ -615,8 +621,9 @@ def stored_master(artwork: Artwork) -> tuple[bytes, str]:
     normalized pixels and nothing else, which `load_stored_master` decodes to the same
     pixels.
 
-    Lossless JPEG XL at effort 1 is ~35 % smaller than the old PNG at compress level 3 and
-    ten times faster than lossless WebP at method 0 on a photo (see the module's notes);
+    Lossless JPEG XL at effort 1 is ~35 % smaller than the old PNG at compress level 3 and,
+    with its check (`_jxl_exact`), about three times faster than lossless WebP at method 0
+    on a photo (see the module's notes);
     lossless JPEG XL keeps the colour of fully transparent pixels, so the round trip is
     exact in both of the master's modes, RGB and RGBA. An image with a side above JPEG XL's
     level-5 limit stays PNG.
@@ -801,11 +808,7 @@ def display_webp(artwork: Artwork, max_side_px: int) -> bytes:
     if max(image.size) > max_side_px:
         scale = max_side_px / max(image.size)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        if image.mode == "RGBA":
-            image = image.convert("RGBa").resize(size, Image.Resampling.LANCZOS)
-            image = image.convert("RGBA")
-        else:
-            image = image.resize(size, Image.Resampling.LANCZOS)
+        image = _resized(image, size)
     out = io.BytesIO()
     image.save(out, format="WEBP", quality=90, method=0, exact=False)
     return out.getvalue()
