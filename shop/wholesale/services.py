@@ -516,7 +516,9 @@ def _needs_hold_review(quote: Quote, *, units: int) -> bool:
     """A prepaid quote with more cases than one buyer may hold without staff's leave
     (STOCK_HOLD_MAX_UNITS_PER_BUYER) and no hold granted to its client: staff look at it
     before it is sent (sent by staff, its order may hold the stock; `quote_payment_hold`)."""
-    cap = int(getattr(settings, "STOCK_HOLD_MAX_UNITS_PER_BUYER", 50) or 0)
+    from shop.orders.services import buyer_units_cap  # as quote_accept imports the orders
+
+    cap = buyer_units_cap()
     if cap <= 0 or units <= cap or quote.payment_terms == Client.Terms.NET_30:
         return False
     return not (quote.client_id and quote.client.payment_hold_days)
