@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shop.outbox",
     "shop.orders",
     "shop.payments",
+    "shop.checkout",
     "shop.reviews",
     "shop.questions",
     "configurator",

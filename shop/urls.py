@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import shop.converters  # noqa: F401 - registers the "printable" path converter
+from shop.checkout import urls as checkout_urls
+from shop.orders import urls as orders_urls
 
 admin.site.site_header = "caseforge staff"
 admin.site.site_title = "caseforge staff"
@@ -22,8 +24,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
-    # /checkout/ and /orders/... (shop/orders/urls.py)
-    path("", include("shop.orders.urls")),
+    # /checkout/ and /orders/...: one "orders" namespace, the checkout's pages (they start
+    # payments: shop/checkout/urls.py) and the order pages (shop/orders/urls.py).
+    path("", include((checkout_urls.urlpatterns + orders_urls.urlpatterns, "orders"))),
     path("payments/", include("shop.payments.urls")),
     path("wholesale/", include("shop.wholesale.urls")),
     path("reviews/", include("shop.reviews.urls")),

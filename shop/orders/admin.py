@@ -3,14 +3,13 @@
 An order is never edited by hand: its page is read-only (lines with their design's
 thumbnail and production-file downloads, the event log, the payment ledger), and it changes
 only through the order rules, from buttons and list actions: re-render the production
-files, mark shipped (with the tracking number; the customer is mailed), mark delivered and
-refund (in full or per line). A move the rules refuse is shown as a message, never a 500.
-Those actions need the "Can change order" permission.
+files, mark shipped (with the tracking number; the customer is mailed) and mark delivered.
+A move the rules refuse is shown as a message, never a 500. Those actions need the "Can
+change order" permission. The refund (in full or per line) goes through the payment
+provider, so its page is added by `shop.checkout.admin`, which sits above payments.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -28,12 +27,14 @@ from configurator.models import Rendition
 from configurator.production import renditions_current
 from shop.admin_parts import ReadOnlyInline
 from shop.catalog.pricing import Money
-from shop.payments.services import refund_issue
 from shop.validators import single_line
 
 from . import pipeline
+from .errors import OrderError
+from .fulfilment import order_ship
 from .models import Address, Order, OrderEvent, OrderLine, Payment, Status
-from .services import OrderError, order_paid_amount, order_set_status, order_ship
+from .payment_records import order_paid_amount
+from .transitions import order_set_status
 
 MANAGE_PERMISSION = "orders.change_order"
 # The files a designed line links to on the order page, in this order.
@@ -115,63 +116,6 @@ class PaymentInline(ReadOnlyInline):
 class ShipForm(forms.Form):
     # It goes into the customer's mail: one line, no control characters.
     tracking_number = forms.CharField(max_length=100, strip=True, validators=[single_line])
-
-
-class RefundForm(forms.Form):
-    """Refund everything that is left, some units of some lines (one quantity field per
-    line, refunded at their unit price), or an amount."""
-
-    WHOLE = "full"
-    LINES = "lines"
-    AMOUNT = "amount"
-    scope = forms.ChoiceField(
-        choices=(
-            (WHOLE, "Refund everything the order still holds"),
-            (LINES, "Refund the quantities below"),
-            (AMOUNT, "Refund an amount"),
-        ),
-        widget=forms.RadioSelect,
-        initial=WHOLE,
-    )
-    amount = forms.DecimalField(
-        required=False, min_value=Decimal("0.01"), max_digits=10, decimal_places=2
-    )
-
-    def __init__(self, *args, order: Order, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.order = order
-        self.line_fields = []
-        for line in order.lines.all():
-            left = line.quantity - line.refunded_quantity
-            name = f"line_{line.pk}"
-            self.fields[name] = forms.IntegerField(
-                label=f"{line.name} ({line.sku})",
-                min_value=0,
-                max_value=left,
-                initial=0,
-                required=False,
-                disabled=left == 0,
-                help_text=f"{left} of {line.quantity} not refunded, {line.unit_price} each",
-            )
-            self.line_fields.append((line, name))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("scope") == self.LINES:
-            lines = {
-                line.pk: data[name]
-                for line, name in self.line_fields
-                if data.get(name) and name not in self.errors
-            }
-            if not lines and not self.errors:
-                raise forms.ValidationError("Give a quantity to refund for at least one line.")
-            data["lines"] = lines
-        if data.get("scope") == self.AMOUNT and not data.get("amount"):
-            self.add_error("amount", "Give the amount to refund.")
-        return data
-
-    def line_rows(self):
-        return [(line, self[name]) for line, name in self.line_fields]
 
 
 class DesignedFilter(admin.SimpleListFilter):
@@ -316,7 +260,6 @@ class OrderAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:order_id>/ship/", wrap(self.ship_view), name="orders_order_ship"),
-            path("<int:order_id>/refund/", wrap(self.refund_view), name="orders_order_refund"),
             path(
                 "<int:order_id>/rerender/", wrap(self.rerender_view), name="orders_order_rerender"
             ),
@@ -377,40 +320,6 @@ class OrderAdmin(admin.ModelAdmin):
             request, order, "admin/orders/order/ship.html", form=form, title=f"Ship {order}"
         )
 
-    def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
-        return require_http_methods(["GET", "POST"])(self._refund)(request, order_id)
-
-    def _refund(self, request: HttpRequest, order_id: int) -> HttpResponse:
-        order = self._order_for_action(request, order_id)
-        form = RefundForm(request.POST or None, order=order)
-        if request.method == "POST" and form.is_valid():
-            scope = form.cleaned_data["scope"]
-            try:
-                refunded = refund_issue(
-                    order_id=order.pk,
-                    amount=form.cleaned_data["amount"] if scope == RefundForm.AMOUNT else None,
-                    lines=form.cleaned_data["lines"] if scope == RefundForm.LINES else None,
-                    actor=request.user,
-                )
-            except OrderError as exc:  # the payment rules' refusals, the provider's errors
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"Refunded {Money(refunded, order.currency)} to the customer.",
-                    messages.SUCCESS,
-                )
-                return self._back(order)
-        return self._page(
-            request,
-            order,
-            "admin/orders/order/refund.html",
-            form=form,
-            title=f"Refund {order}",
-            total=Money(order.total, order.currency),
-            held=Money(order_paid_amount(order), order.currency),
-        )
-
     def rerender_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         return require_POST(self._rerender)(request, order_id)
 
@@ -444,22 +353,25 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, f"Order {order.number} is delivered.", messages.SUCCESS)
         return self._back(order)
 
+    def manage_context(self, order: Order) -> dict:
+        """The order page's buttons for staff who manage orders: their URLs, and whether
+        each applies to the order now (`shop.checkout.admin` adds the refund's)."""
+        return {
+            "can_manage": True,
+            "ship_url": reverse("admin:orders_order_ship", args=[order.pk]),
+            "rerender_url": reverse("admin:orders_order_rerender", args=[order.pk]),
+            "delivered_url": reverse("admin:orders_order_delivered", args=[order.pk]),
+            "can_ship": order.status in (Status.IN_PRODUCTION, Status.READY_TO_SHIP),
+            "can_deliver": order.status == Status.SHIPPED,
+            "can_rerender": order.status in pipeline.RENDERABLE
+            and order.lines.filter(design__isnull=False).exists(),
+        }
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         extra = {}
         if order is not None and self.has_manage_permission(request):
-            extra = {
-                "can_manage": True,
-                "ship_url": reverse("admin:orders_order_ship", args=[order.pk]),
-                "refund_url": reverse("admin:orders_order_refund", args=[order.pk]),
-                "rerender_url": reverse("admin:orders_order_rerender", args=[order.pk]),
-                "delivered_url": reverse("admin:orders_order_delivered", args=[order.pk]),
-                "can_ship": order.status in (Status.IN_PRODUCTION, Status.READY_TO_SHIP),
-                "can_deliver": order.status == Status.SHIPPED,
-                "can_rerender": order.status in pipeline.RENDERABLE
-                and order.lines.filter(design__isnull=False).exists(),
-                "can_refund": order.payments.exists() and order.status != Status.REFUNDED,
-            }
+            extra = self.manage_context(order)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 

@@ -18,14 +18,11 @@ from configurator.production import print_cache_clear, rendition_current
 from configurator.services import rendition_get_or_create
 from shop.outbox.services import outbox_enqueue
 
+from .errors import OrderError
+from .fulfilment import order_start_production
 from .models import Order, OrderEvent, OrderLine, Status
-from .services import (
-    MAIL_TASK,
-    NET_30,
-    STAFF_ALERT_TASK,
-    OrderError,
-    order_start_production,
-)
+from .task_names import MAIL_TASK, STAFF_ALERT_TASK
+from .transitions import NET_30
 
 logger = logging.getLogger(__name__)
 

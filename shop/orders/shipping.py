@@ -2,13 +2,16 @@
 orders (never for wholesale). Plain values in and out; the settings are read by the caller.
 
 Rounding: every rate and threshold is a `Decimal` with two places, nothing is divided, so
-no rounding happens here.
+no rounding happens here (a rate is only written with two places, by the shop's one rule,
+`shop.money.cents`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from shop.money import cents
 
 _EUROPE = "AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO"
 EUROPE = frozenset(_EUROPE.split() + ["SE", "SI", "SK"])
@@ -55,7 +58,7 @@ def shipping_options(
         raise ShippingError(f"We do not ship to that region ({region}).")
     options = []
     for method, price in rates[region].items():
-        amount = Decimal(price).quantize(Decimal("0.01"))
+        amount = cents(Decimal(price))
         free = (
             not wholesale
             and method == "standard"

@@ -11,7 +11,7 @@ from celery import shared_task
 
 from shop.celery import TASK_RETRY as RETRY
 
-from . import mails, pipeline, services
+from . import mails, pipeline, release
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90, **RETRY)
@@ -44,4 +44,4 @@ def order_staff_alert(order_id: int, reason: str) -> bool:
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150, **{**RETRY, "max_retries": 2})
 def orders_release_expired() -> int:
     """Cancel unpaid orders whose stock hold ran out and give their stock back."""
-    return services.orders_release_expired()
+    return release.orders_release_expired()

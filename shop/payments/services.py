@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from shop.money import cents
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderLine, Payment, PaymentState, Status, Stock
 from shop.orders.services import OrderError
@@ -31,7 +32,6 @@ from .models import CheckoutSession
 
 logger = logging.getLogger(__name__)
 
-CENTS = Decimal("0.01")
 # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours from now.
 SESSION_MINUTES = 31
 MAX_SESSION_MINUTES = 24 * 60 - 1
@@ -344,7 +344,7 @@ def _refund_amount(order: Order, *, amount, lines) -> tuple[Decimal, dict[int, i
         amount = Decimal(str(amount))
         if not amount.is_finite():
             raise InvalidOperation
-        amount = amount.quantize(CENTS)
+        amount = cents(amount)
     except (InvalidOperation, ValueError):
         raise PaymentError("The refund amount is not a number.") from None
     if amount <= 0:

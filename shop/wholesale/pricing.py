@@ -39,15 +39,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 
-CENT = Decimal("0.01")
+# The shop's one rounding rule (half-up to the cent), also named here for wholesale code.
+from shop.money import CENT, cents
+
 HUNDRED = Decimal(100)
-
-
-def cents(amount: Decimal) -> Decimal:
-    """`amount` rounded half-up to the cent."""
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from shop.catalog.cache import catalog_revision
-from shop.orders.services import _stock_move
+from shop.orders.stock import stock_move
 from tests.cache import cache_keys
 from tests.factories import (
     GroupPriceTierFactory,
@@ -47,7 +47,7 @@ def test_stock_counts_are_live_on_a_cached_page(catalog):
     assert listed(api)[variant.sku]["stock_on_hand"] == 40
     revision = catalog_revision()
     with transaction.atomic():
-        _stock_move({variant.pk: -1})  # one of 40 sold: no label changes, no bump
+        stock_move({variant.pk: -1})  # one of 40 sold: no label changes, no bump
     assert catalog_revision() == revision
     assert listed(api)[variant.sku]["stock_on_hand"] == 39
 
@@ -57,7 +57,7 @@ def test_the_in_stock_filter_drops_a_variant_that_sold_out(catalog):
     api = client_in(group)
     assert variant.sku in listed(api, "?in_stock=true")
     with transaction.atomic():
-        _stock_move({variant.pk: -40})
+        stock_move({variant.pk: -40})
     assert variant.sku not in listed(api, "?in_stock=true")
     assert listed(api)[variant.sku]["in_stock"] is False
 
