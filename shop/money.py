@@ -10,8 +10,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-# The same step under the name the order and payment rules used for it.
-CENTS = CENT
 
 
 def cents(amount: Decimal) -> Decimal:
