@@ -20,9 +20,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from . import downloads, services
+from . import downloads
 from .models import Design, RenderJob, Rendition
 from .production import PRODUCTION_KINDS, render_job_start, renditions_current
+from .renditions import rendition_spec_hash
 
 RENDER_PERMISSION = "configurator.add_renderjob"
 LISTED_KINDS = (Rendition.Kind.PREVIEW, Rendition.Kind.PREFLIGHT)
@@ -32,7 +33,7 @@ def _current(design: Design, renditions) -> dict[str, Rendition]:
     """`renditions` of the design that the current renderers made, by kind."""
     found = {}
     for rendition in renditions:
-        wanted = services.rendition_spec_hash(design=design, kind=rendition.kind)
+        wanted = rendition_spec_hash(design=design, kind=rendition.kind)
         if rendition.spec_hash == wanted:
             found[rendition.kind] = rendition
     return found

@@ -19,9 +19,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from . import services
 from .models import Design, RenderJob, Rendition
 from .production import CONTENT_TYPES, EXTENSIONS, render_job_status, rendition_current
+from .renditions import rendition_get_or_create
 
 VIEW_PERMISSION = "configurator.view_design"
 MAX_PREFLIGHT_BYTES = 1024 * 1024
@@ -68,7 +68,7 @@ def design_thumbnail(request: HttpRequest, design_id: int) -> HttpResponse:
     """GET the design's preview, rendered on first request (it is quick and cached)."""
     _allowed(request)
     design = get_object_or_404(Design, pk=design_id)
-    rendition = services.rendition_get_or_create(design=design, kind=Rendition.Kind.PREVIEW)
+    rendition = rendition_get_or_create(design=design, kind=Rendition.Kind.PREVIEW)
     name = download_name(design, Rendition.Kind.PREVIEW)
     response = rendition_response(rendition, filename=name, attachment=False)
     response["Cache-Control"] = "private, max-age=3600"

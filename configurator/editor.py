@@ -29,11 +29,16 @@ from configurator.engine.devices import DeviceError, device_from_dict
 from configurator.engine.geometry import PrintLayout, layout_for
 from configurator.engine.spec import FONTS, MAX_LAYERS, MAX_TEXT_CHARS, parse_spec
 
-from . import services, views
+from . import views
+from .artwork_decoding import artwork_display
+from .artworks import artwork_get, artworks_recent, is_public_id
 from .catalog import CatalogProduct, catalog
+from .designs import design_copy, design_get_shared
+from .errors import NotFound
 from .models import Artwork, Design, Rendition
 from .owners import request_owner
 from .ratelimit import limit_request
+from .renditions import rendition_get_or_create, rendition_spec_hash
 from .views import MAX_UPLOAD_BYTES, api_errors
 
 # What the pages showing <model-viewer> (static/vendor/model-viewer, 4.4.0) add to the
@@ -99,7 +104,7 @@ def _product_or_404(slug: str) -> tuple[CatalogProduct, Any]:
 def _own_design(request: HttpRequest, token: str | None) -> Design | None:
     """The visitor's own design by token, to start from; None for anyone else's."""
     owner = request_owner(request, create=False)
-    if owner is None or not services.is_public_id(token):
+    if owner is None or not is_public_id(token):
         return None
     return Design.objects.owned_by(owner).filter(token=token).first()
 
@@ -186,8 +191,8 @@ def editor_page(request: HttpRequest, slug: str) -> HttpResponse:
 @csp_update(MODEL_VIEWER_CSP)
 def shared_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        design = services.design_get_shared(token=token)
-    except services.NotFound:
+        design = design_get_shared(token=token)
+    except NotFound:
         raise Http404("No such design.") from None
     owner = request_owner(request, create=False)
     mine = owner is not None and Design.objects.owned_by(owner).filter(pk=design.pk).exists()
@@ -219,8 +224,8 @@ def _editor_url(design: Design) -> str:
 def shared_copy(request: HttpRequest, token: str) -> HttpResponse:
     """Copy a shared design to the visitor and open the editor on the copy."""
     try:
-        design = services.design_get_shared(token=token)
-    except services.NotFound:
+        design = design_get_shared(token=token)
+    except NotFound:
         raise Http404("No such design.") from None
     # Counted per visitor (one it has already) and per client address (without cookies
     # every request is a new visitor) before a visitor id is made: a refused copy stores no
@@ -231,8 +236,8 @@ def shared_copy(request: HttpRequest, token: str) -> HttpResponse:
     )
     owner = known or request_owner(request, create=True)
     try:
-        copy = services.design_copy(design=design, owner=owner)
-    except services.NotFound as exc:
+        copy = design_copy(design=design, owner=owner)
+    except NotFound as exc:
         messages.error(request, str(exc))
         return redirect("configurator:shared", token=design.token)
     provider = catalog()
@@ -253,9 +258,9 @@ def artworks(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_errors
 def artwork_list(request: HttpRequest) -> HttpResponse:
-    """The visitor's own uploads, newest first (at most services.ARTWORKS_LISTED)."""
+    """The visitor's own uploads, newest first (at most `configurator.artworks.ARTWORKS_LISTED`)."""
     owner = request_owner(request, create=False)
-    artworks = services.artworks_recent(owner=owner)
+    artworks = artworks_recent(owner=owner)
     response = JsonResponse({"artworks": [_artwork_json(a) for a in artworks]})
     response["Cache-Control"] = "private, no-store"
     return response
@@ -264,11 +269,11 @@ def artwork_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_errors
 def artwork_image(request: HttpRequest, public_id: str) -> HttpResponse:
-    """One of the visitor's own uploads as the editor shows it (`services.artwork_display`:
-    a WebP of a JPEG XL master, which browsers mostly cannot show; older masters as
-    stored); 404 for others'."""
-    artwork = services.artwork_get(owner=request_owner(request, create=False), public_id=public_id)
-    handle, content_type = services.artwork_display(artwork=artwork)
+    """One of the visitor's own uploads as the editor shows it (`artwork_display`: a WebP
+    of a JPEG XL master, which browsers mostly cannot show; older masters as stored); 404
+    for others'."""
+    artwork = artwork_get(owner=request_owner(request, create=False), public_id=public_id)
+    handle, content_type = artwork_display(artwork=artwork)
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
@@ -279,9 +284,9 @@ def artwork_image(request: HttpRequest, public_id: str) -> HttpResponse:
 @api_errors
 def design_preview_image(request: HttpRequest, token: str) -> HttpResponse:
     """The shared design's preview (WebP), rendered once."""
-    design = services.design_get_shared(token=token)
+    design = design_get_shared(token=token)
     kind = Rendition.Kind.PREVIEW
-    spec_hash = services.rendition_spec_hash(design=design, kind=kind)
+    spec_hash = rendition_spec_hash(design=design, kind=kind)
     if not Rendition.objects.filter(design=design, kind=kind, spec_hash=spec_hash).exists():
         # Only renders count, per visitor (one it has already: showing a picture makes none,
         # nor a session) and per client address (a cookieless client is a new visitor on
@@ -289,7 +294,7 @@ def design_preview_image(request: HttpRequest, token: str) -> HttpResponse:
         owner = request_owner(request, create=False)
         key = owner.key if owner else None
         limit_request(scope="configurator-render", request=request, visitor_key=key)
-    rendition = services.rendition_get_or_create(design=design, kind=kind)
+    rendition = rendition_get_or_create(design=design, kind=kind)
     response = FileResponse(rendition.file.open("rb"), content_type="image/webp")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"

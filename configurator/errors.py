@@ -1,5 +1,5 @@
-"""The configurator's two refusals, shared by its services and the modules they build on
-(`cases`, `product_case`) without those importing the services."""
+"""The configurator's two refusals, shared by all its business rules (`configurator.services`
+names their modules) and the modules they build on (`cases`, `product_case`)."""
 
 
 class Invalid(ValueError):

@@ -28,7 +28,7 @@ from configurator.engine.spec import (
 
 TAG = "Configurator"
 MAX_UPLOAD_MB = 25
-MAX_TEXT_FIELD = 100  # configurator.services.MAX_TEXT_FIELD
+MAX_TEXT_FIELD = 100  # configurator.designs.MAX_TEXT_FIELD
 COLOUR_PATTERN = "^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
 _CONTROL = "\\x00-\\x1f\\x7f-\\x9f"
 SINGLE_LINE_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"

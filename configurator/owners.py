@@ -1,11 +1,15 @@
-"""Who owns configurator records in a request: the account, or the session's visitor id."""
+"""Who owns configurator records in a request: the account, or the session's visitor id;
+and handing a visitor's records over to their account when they log in."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.http import HttpRequest
+
+from .models import Artwork, Design
 
 VISITOR_SESSION_KEY = "configurator_visitor"
 
@@ -39,3 +43,22 @@ def request_owner(request: HttpRequest, *, create: bool) -> Owner | None:
         visitor = secrets.token_urlsafe(24)
         request.session[VISITOR_SESSION_KEY] = visitor
     return Owner(visitor=visitor)
+
+
+def owner_claim(*, visitor: str, user_id: int) -> None:
+    """Move a visitor's artworks and designs to their account (at login).
+
+    A design the account already has (same content) is not moved twice: the visitor's
+    copy is removed and the account's kept.
+    """
+    if not visitor:
+        return
+    with transaction.atomic():
+        Artwork.objects.filter(user__isnull=True, visitor=visitor).update(
+            user_id=user_id, visitor=""
+        )
+        theirs = Design.objects.filter(user_id=user_id).values("content_hash")
+        Design.objects.filter(user__isnull=True, visitor=visitor, content_hash__in=theirs).delete()
+        Design.objects.filter(user__isnull=True, visitor=visitor).update(
+            user_id=user_id, visitor=""
+        )

@@ -1,15 +1,16 @@
 """Production files of a design, and the staff's render jobs that make them.
 
-Renderers for every rendition kind the configurator's services do not render themselves
+Renderers for every rendition kind `configurator.renditions` does not render itself
 (print PNG and PDF, preflight report, STL, 3MF) are registered into
-`services.RENDERERS` when the app is ready, so `services.rendition_get_or_create` makes
+`renditions.RENDERERS` when the app is ready, so `renditions.rendition_get_or_create` makes
 each of them once per design. They call the engine's public functions only; the engine
 decides the print resolution (`printfile.PRINT_DPI`).
 
 A render job (`RenderJob`) is queued by `render_job_start` and run by the Celery task
-`configurator.tasks.render_design_job` on the `render` queue. Workers may run on other
-machines: everything they read and write goes through the database and Django's storage
-API, never through local files.
+`configurator.tasks.render_design_job` on the `render` queue: this module names that task
+(`RENDER_TASK`) and never imports the tasks module, which builds on this one. Workers may
+run on other machines: everything they read and write goes through the database and
+Django's storage API, never through local files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,7 +29,9 @@ from configurator.engine.geometry import layout_for
 from configurator.engine.preflight import preflight
 from configurator.engine.printfile import PRINT_DPI, PrintFiles, design_print_files
 
-from . import services
+from . import renditions
+from .artwork_decoding import prepared_for
+from .errors import Invalid
 from .models import Design, RenderJob, Rendition
 
 logger = logging.getLogger(__name__)
@@ -70,15 +74,17 @@ EXTENSIONS: dict[str, str] = {
 # task once its claim is this old (a worker that died without the broker noticing).
 STALE_CLAIM = timedelta(minutes=30)
 MAX_ERROR_CHARS = 300
+# The Celery task that runs a render job (`configurator.tasks`), by its registered name.
+RENDER_TASK = "configurator.tasks.render_design_job"
 
 
 # --- renderers ---------------------------------------------------------------------------
 
 
 def _prepared(design: Design):
-    device, params, spec, artworks = services._design_inputs(design)
+    device, params, spec, artworks = renditions.design_inputs(design)
     layout = layout_for(device, params)
-    prepared = services._prepared_for(spec, artworks, layout, PRINT_DPI, False)
+    prepared = prepared_for(spec, artworks, layout, PRINT_DPI, False)
     return device, params, spec, layout, prepared
 
 
@@ -89,7 +95,7 @@ _print_lock = threading.Lock()
 
 
 def _print_files(design: Design) -> PrintFiles:
-    key = (design.pk, services.rendition_spec_hash(design=design, kind="print"))
+    key = (design.pk, renditions.rendition_spec_hash(design=design, kind="print"))
     with _print_lock:
         if key in _print_cache:
             return _print_cache[key]
@@ -123,10 +129,10 @@ def render_preflight(design: Design) -> tuple[bytes, str]:
 
 
 def _case_mesh(design: Design):
-    from configurator.engine import mesh  # the mesh stack is only needed here
+    from configurator.engine import mesh  # loads trimesh/manifold3d: only needed here
 
-    device, params = services.design_case(design=design)
-    return mesh, device, mesh.build_case(device, params, services.MESH_SEGMENTS)
+    device, params = renditions.design_case(design=design)
+    return mesh, device, mesh.build_case(device, params, renditions.MESH_SEGMENTS)
 
 
 def render_stl(design: Design) -> tuple[bytes, str]:
@@ -149,9 +155,9 @@ RENDERERS = {
 
 
 def register() -> None:
-    """Add the production renderers to `services.RENDERERS` (called when the app is ready)."""
+    """Add the production renderers to `renditions.RENDERERS` (called when the app is ready)."""
     for kind, renderer in RENDERERS.items():
-        services.RENDERERS.setdefault(kind, renderer)
+        renditions.RENDERERS.setdefault(kind, renderer)
 
 
 # --- reading renditions ------------------------------------------------------------------
@@ -159,13 +165,13 @@ def register() -> None:
 
 def rendition_current(*, design: Design, kind: str) -> Rendition | None:
     """The design's rendition of `kind` for the current renderers, if it has been made."""
-    spec_hash = services.rendition_spec_hash(design=design, kind=kind)
+    spec_hash = renditions.rendition_spec_hash(design=design, kind=kind)
     return Rendition.objects.filter(design=design, kind=kind, spec_hash=spec_hash).first()
 
 
 def renditions_current(*, design: Design) -> dict[str, Rendition]:
     """The design's current renditions by kind (renditions of older renderers left out)."""
-    wanted = {services.rendition_spec_hash(design=design, kind=k): k for k in PRODUCTION_KINDS}
+    wanted = {renditions.rendition_spec_hash(design=design, kind=k): k for k in PRODUCTION_KINDS}
     found = Rendition.objects.filter(design=design, spec_hash__in=list(wanted))
     return {r.kind: r for r in found if wanted.get(r.spec_hash) == r.kind}
 
@@ -183,18 +189,26 @@ def render_job_start(
 ) -> RenderJob:
     """Queue a job rendering `kinds` (default: every production file) of `design`; a
     worker on the `render` queue runs it once this transaction commits."""
-    from .tasks import render_design_job
-
+    render_design_job = _render_task()
     wanted = list(dict.fromkeys(kinds if kinds is not None else PRODUCTION_KINDS))
-    unknown = [k for k in wanted if k not in services.RENDERERS]
+    unknown = [k for k in wanted if k not in renditions.RENDERERS]
     if unknown or not wanted:
-        raise services.Invalid(f"Cannot render {', '.join(map(str, unknown)) or 'nothing'}.")
+        raise Invalid(f"Cannot render {', '.join(map(str, unknown)) or 'nothing'}.")
     with transaction.atomic():
         job = RenderJob.objects.create(
             design=design, kinds=[str(k) for k in wanted], requested_by=requested_by
         )
         transaction.on_commit(lambda: render_design_job.delay(job.pk), robust=True)
     return job
+
+
+def _render_task():
+    """The registered task `RENDER_TASK` (its `delay` honours CELERY_TASK_ALWAYS_EAGER, as
+    `send_task` would not). A web process has imported only the tasks modules its code used
+    so far (autodiscovery runs when a worker starts): import the rest first."""
+    if RENDER_TASK not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[RENDER_TASK]
 
 
 def _claim(job_id: int, *, redelivered: bool) -> datetime | None:
@@ -226,7 +240,7 @@ def render_job_run(*, job_id: int, redelivered: bool = False) -> bool:
     kind = None
     try:
         for done, kind in enumerate(job.kinds, start=1):
-            services.rendition_get_or_create(design=job.design, kind=kind)
+            renditions.rendition_get_or_create(design=job.design, kind=kind)
             if not mine.update(done=done):
                 return False  # taken over by a redelivery: that task finishes the job
     except Exception as exc:

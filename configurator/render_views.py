@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from . import cases
+from .errors import NotFound
 from .owners import request_owner
 from .ratelimit import RateLimited, client_address, count_hit
-from .services import NotFound
 
 # Per visitor, and per client address (several visitors' worth: an office or a carrier's
 # NAT shares one), which is what holds a client that sends no cookies or new ones each time.

@@ -2,10 +2,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import services
 from .artwork_files import release_after_commit
 from .models import Artwork
-from .owners import VISITOR_SESSION_KEY
+from .owners import VISITOR_SESSION_KEY, owner_claim
 
 
 @receiver(user_logged_in, dispatch_uid="configurator_claim_visitor")
@@ -16,7 +15,7 @@ def claim_visitor_records(sender, request, user, **kwargs):
         return
     visitor = request.session.pop(VISITOR_SESSION_KEY, None)
     if visitor:
-        services.owner_claim(visitor=visitor, user_id=user.pk)
+        owner_claim(visitor=visitor, user_id=user.pk)
 
 
 @receiver(post_delete, sender=Artwork, dispatch_uid="configurator_release_artwork_file")

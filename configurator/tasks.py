@@ -1,5 +1,6 @@
 """Background work for the configurator, on the Celery `render` queue (see
-`CELERY_TASK_ROUTES` in shop/settings.py)."""
+`CELERY_TASK_ROUTES` in shop/settings.py). `configurator.production` queues these tasks by
+name (`production.RENDER_TASK`), so this module builds on production, never the reverse."""
 
 from celery import shared_task
 

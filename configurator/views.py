@@ -1,4 +1,5 @@
-"""The configurator's HTTP API: thin views over `configurator.services`.
+"""The configurator's HTTP API: thin views over its business rules (`configurator.services`
+names the modules).
 
 Errors answer `{"error": "<one line>"}` with a 4xx status. Uploaded bytes are never served:
 every file served is a re-encode, with its own Content-Type and nosniff.
@@ -14,10 +15,15 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import designs
+from .artworks import artwork_create
+from .errors import Invalid, NotFound
 from .models import Rendition
 from .owners import VISITOR_SESSION_KEY, Owner, request_owner
+from .previews import preview_render
 from .ratelimit import RateLimited, limit_request
+from .renditions import rendition_get_or_create, rendition_spec_hash
+from .specs import parse_json_body
 from .uploads import CappedMemoryUploadHandler, UploadTooLarge
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -37,15 +43,15 @@ def declared_length(request: HttpRequest) -> int:
 
 
 def api_errors(view):
-    """Turn the services' refusals into JSON 4xx answers."""
+    """Turn the business rules' refusals into JSON 4xx answers."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except services.Invalid as exc:
+        except Invalid as exc:
             return error(str(exc), 400)
-        except services.NotFound as exc:
+        except NotFound as exc:
             return error(str(exc), 404)
         except RateLimited as exc:
             response = error("Too many requests from you in a short time; try again later.", 429)
@@ -97,7 +103,7 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
         return refused
     if upload is None:
         return error('Send the image as the multipart field "file".', 400)
-    artwork = services.artwork_create(owner=owner, data=upload.read())
+    artwork = artwork_create(owner=owner, data=upload.read())
     _keep_owner(request, owner)
     body = {
         "id": artwork.public_id,
@@ -111,12 +117,12 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
 
 def _json_body(request: HttpRequest):
     if declared_length(request) > MAX_JSON_BYTES:
-        raise services.Invalid("The request body is too large.")
+        raise Invalid("The request body is too large.")
     if request.content_type != "application/json":
-        raise services.Invalid("Send a JSON body (Content-Type: application/json).")
-    data = services.parse_json_body(request.body)
+        raise Invalid("Send a JSON body (Content-Type: application/json).")
+    data = parse_json_body(request.body)
     if not isinstance(data, dict):
-        raise services.Invalid("The body must be a JSON object.")
+        raise Invalid("The body must be a JSON object.")
     return data
 
 
@@ -128,7 +134,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     _limit(request, "configurator-preview")
     accept = request.headers.get("Accept", "")
     fmt, content_type = ("PNG", "image/png") if "image/png" in accept else ("WEBP", "image/webp")
-    image = services.preview_render(
+    image = preview_render(
         owner=request_owner(request, create=False),
         device_slug=data.get("device"),
         document=data.get("spec"),
@@ -147,7 +153,7 @@ def design_create(request: HttpRequest) -> HttpResponse:
     data = _json_body(request)
     owner = _creating_owner(request)
     _limit(request, "configurator-design", owner)
-    design = services.design_create(
+    design = designs.design_create(
         owner=owner,
         device_slug=data.get("device"),
         document=data.get("spec"),
@@ -162,12 +168,12 @@ def design_create(request: HttpRequest) -> HttpResponse:
 @api_errors
 def design_glb(request: HttpRequest, token: str) -> HttpResponse:
     """GET the shared design's textured case as binary glTF."""
-    design = services.design_get_shared(token=token)
+    design = designs.design_get_shared(token=token)
     kind = Rendition.Kind.GLB
-    spec_hash = services.rendition_spec_hash(design=design, kind=kind)
+    spec_hash = rendition_spec_hash(design=design, kind=kind)
     if not Rendition.objects.filter(design=design, kind=kind, spec_hash=spec_hash).exists():
         _limit(request, "configurator-render")  # only renders count
-    rendition = services.rendition_get_or_create(design=design, kind=kind)
+    rendition = rendition_get_or_create(design=design, kind=kind)
     response = FileResponse(rendition.file.open("rb"), content_type="model/gltf-binary")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="{design.token}.glb"'

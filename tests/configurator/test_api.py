@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.test import override_settings
 from PIL import Image
 
-from configurator import services
+from configurator import artwork_decoding, renditions
 from configurator.models import Artwork, Design, Rendition
 from tests.engine.test_artwork import REFUSED
 
@@ -154,8 +154,10 @@ def test_moving_a_picture_does_not_decode_it_again(visitor, monkeypatch):
     """Previews of the same artwork at new positions reuse its preview-scale decode."""
     art = upload(visitor, photo_png()).json()["id"]
     calls = []
-    real = services.load_stored_master
-    monkeypatch.setattr(services, "load_stored_master", lambda *a: calls.append(a[1:]) or real(*a))
+    real = artwork_decoding.load_stored_master
+    monkeypatch.setattr(
+        artwork_decoding, "load_stored_master", lambda *a: calls.append(a[1:]) or real(*a)
+    )
     for x in (20.0, 30.0, 40.0):
         body = {"device": DEVICE, "spec": spec_with(art, x_mm=x)}
         assert post_json(visitor, "/design/api/preview/", body).status_code == 200
@@ -209,9 +211,9 @@ def test_the_glb_is_served_with_its_headers_and_rendered_once(visitor, monkeypat
     body = {"device": DEVICE, "spec": spec_with(art)}
     token = post_json(visitor, "/design/api/designs/", body).json()["token"]
     renders = []
-    real = services.RENDERERS[Rendition.Kind.GLB]
+    real = renditions.RENDERERS[Rendition.Kind.GLB]
     monkeypatch.setitem(
-        services.RENDERERS, Rendition.Kind.GLB, lambda d: renders.append(d) or real(d)
+        renditions.RENDERERS, Rendition.Kind.GLB, lambda d: renders.append(d) or real(d)
     )
     for _ in range(2):
         response = visitor.get(f"/design/api/designs/{token}/model.glb")
@@ -233,15 +235,15 @@ def test_a_rendition_raced_by_another_request_is_kept_once(visitor, settings, mo
     ).json()["token"]
     design = Design.objects.get(token=token)
     kind = Rendition.Kind.PREVIEW
-    spec_hash = services.rendition_spec_hash(design=design, kind=kind)
+    spec_hash = renditions.rendition_spec_hash(design=design, kind=kind)
 
     def racing_render(d):
         Rendition.objects.create(design=d, kind=kind, spec_hash=spec_hash, file="winner.webp")
         return b"RIFFloser", "webp"
 
-    monkeypatch.setitem(services.RENDERERS, kind, racing_render)
+    monkeypatch.setitem(renditions.RENDERERS, kind, racing_render)
     before = set(stored_files(settings))
-    rendition = services.rendition_get_or_create(design=design, kind=kind)
+    rendition = renditions.rendition_get_or_create(design=design, kind=kind)
     assert rendition.file.name == "winner.webp"
     assert Rendition.objects.count() == 1
     assert set(stored_files(settings)) == before  # the loser's file is gone

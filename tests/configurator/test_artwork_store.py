@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.test import Client, RequestFactory
 from PIL import Image
 
-from configurator import services
+from configurator import artwork_decoding, artworks, previews
 from configurator.artwork_files import artwork_file_release
 from configurator.engine.artwork import load_artwork, load_stored_master, pixels_sha256
 from configurator.models import Artwork, ArtworkFile
@@ -117,14 +117,14 @@ def test_a_copy_racing_the_last_owners_delete_names_no_missing_file(
     design but before it took the file's lock: the copy is refused and names no file."""
     token = shared_design(visitor)
     (original,) = Artwork.objects.all()
-    reference = services.artwork_file_reference
+    reference = artworks.artwork_file_reference
 
     def owner_deletes_first(**kwargs):
         Artwork.objects.filter(pk=original.pk).delete()
         assert artwork_file_release(name=original.file.name)
         return reference(**kwargs)
 
-    monkeypatch.setattr(services, "artwork_file_reference", owner_deletes_first)
+    monkeypatch.setattr(artworks, "artwork_file_reference", owner_deletes_first)
     answer = other_visitor.post(f"/design/s/{token}/copy/", follow=True)
     assert "no longer available" in answer.content.decode()
     assert not Artwork.objects.exists() and stored_files() == []
@@ -188,7 +188,7 @@ def test_a_re_upload_or_the_same_pixels_in_another_format_write_nothing(visitor,
     first = upload(visitor, corpus.encode(image, "PNG")).json()
     stored = stored_files()
     calls = []
-    monkeypatch.setattr(services, "stored_master", lambda art: calls.append(art) or (b"", ""))
+    monkeypatch.setattr(artworks, "stored_master", lambda art: calls.append(art) or (b"", ""))
     again = upload(visitor, corpus.encode(image, "WEBP", lossless=True), name="a.webp").json()
     assert calls == [] and stored_files() == stored
     assert again["sha256"] == first["sha256"] and again["id"] != first["id"]
@@ -205,7 +205,7 @@ def test_old_rows_with_random_names_are_copied_by_reference_and_released_the_sam
     old = Artwork.objects.create(
         **owner.fields(), file=old_name, sha256="0" * 64, width=1, height=1, format="PNG"
     )
-    copy = services._artwork_copy(artwork=old, owner=Owner(visitor="new-visitor"))
+    copy = artworks.artwork_copy(artwork=old, owner=Owner(visitor="new-visitor"))
     assert copy.file.name == old_name
     with django_capture_on_commit_callbacks(execute=True):
         old.delete()
@@ -219,7 +219,7 @@ def test_old_rows_with_random_names_are_copied_by_reference_and_released_the_sam
 
 
 def test_an_oversized_upload_is_stored_at_the_largest_prints_need(visitor):
-    bound = services.master_short_side()
+    bound = artworks.master_short_side()
     width, height = bound + 500, bound + 200
     gradient = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     out = io.BytesIO()
@@ -246,7 +246,7 @@ def test_the_bound_grows_with_a_larger_case_template():
     from configurator.engine.devices import TABLE_PATH
     from configurator.models import CaseTemplate
 
-    base = services.master_short_side()
+    base = artworks.master_short_side()
     table = json.loads(Path(TABLE_PATH).read_text())
     device = dict(table["devices"][0], slug="tablet-ish", height_mm=190.0)
     params = params_to_dict(template_params(material="hybrid", style=""))
@@ -258,7 +258,7 @@ def test_the_bound_grows_with_a_larger_case_template():
         params=params,
         content_hash="x",
     )
-    assert services.master_short_side() > base + (190.0 - 165.0) * 600 / 25.4 - 60
+    assert artworks.master_short_side() > base + (190.0 - 165.0) * 600 / 25.4 - 60
 
 
 def test_the_stored_master_is_the_decoded_upload_pixel_for_pixel(visitor):
@@ -286,10 +286,10 @@ def test_masters_stored_before_jpeg_xl_still_render_and_show(old, visitor):
     row = Artwork.objects.create(
         **Owner(visitor="old").fields(), file=name, sha256="1" * 64, width=120, height=90
     )
-    services.prepared_cache_clear()
-    prepared = services.prepared_artwork(artwork=row, max_side_px=120, pyramid=False)
+    previews.prepared_cache_clear()
+    prepared = artwork_decoding.prepared_artwork(artwork=row, max_side_px=120, pyramid=False)
     assert prepared.levels[0].tobytes() == image.tobytes()
-    handle, content_type = services.artwork_display(artwork=row)
+    handle, content_type = artwork_decoding.artwork_display(artwork=row)
     with handle:
         assert handle.read() == out.getvalue() and content_type == f"image/{old.lower()}"
 
@@ -302,12 +302,12 @@ def test_a_jpeg_xl_master_is_shown_to_the_browser_as_webp(visitor, monkeypatch):
     upload(visitor, corpus.encode(corpus.photo((2600, 1300)), "PNG"))
     (row,) = Artwork.objects.all()
     assert row.file.name.endswith(".jxl")
-    services.prepared_cache_clear()
-    handle, content_type = services.artwork_display(artwork=row)
+    previews.prepared_cache_clear()
+    handle, content_type = artwork_decoding.artwork_display(artwork=row)
     body = handle.read()
     assert content_type == "image/webp" and body[8:12] == b"WEBP"
     shown = Image.open(io.BytesIO(body))
-    assert shown.size == (services.DISPLAY_SIDE_PX, services.DISPLAY_SIDE_PX // 2)
+    assert shown.size == (artwork_decoding.DISPLAY_SIDE_PX, artwork_decoding.DISPLAY_SIDE_PX // 2)
     calls = []
-    monkeypatch.setattr(services, "load_stored_master", lambda *a: calls.append(a))
-    assert services.artwork_display(artwork=row)[0].read() == body and calls == []  # kept
+    monkeypatch.setattr(artwork_decoding, "load_stored_master", lambda *a: calls.append(a))
+    assert artwork_decoding.artwork_display(artwork=row)[0].read() == body and calls == []  # kept

@@ -307,10 +307,10 @@ def test_artwork_list_shows_own_uploads_newest_first(visitor, other_visitor, db)
 
 
 def test_artwork_list_is_bounded(visitor, db, monkeypatch):
-    from configurator import services
+    from configurator import artworks
 
-    monkeypatch.setattr(services, "ARTWORKS_LISTED", 2)
-    monkeypatch.setattr(services.artworks_recent, "__kwdefaults__", {"limit": 2})
+    monkeypatch.setattr(artworks, "ARTWORKS_LISTED", 2)
+    monkeypatch.setattr(artworks.artworks_recent, "__kwdefaults__", {"limit": 2})
     for _ in range(3):
         upload(visitor, photo_png((64, 64)))
     assert len(visitor.get("/design/api/artworks/").json()["artworks"]) == 2

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from configurator import services
+from configurator import previews
 
 from .conftest import DEVICE, photo_png, post_json, spec_with, upload
 
@@ -22,8 +22,8 @@ def test_a_case_colour_change_shows_in_the_next_preview(visitor, monkeypatch):
     """After a preview of a white case, a red case is drawn red (the cached scene of the
     white case is not reused), and asking for the white case again reuses its scene."""
     built = []
-    real = services.preview_scene
-    monkeypatch.setattr(services, "preview_scene", lambda *a: built.append(a) or real(*a))
+    real = previews.preview_scene
+    monkeypatch.setattr(previews, "preview_scene", lambda *a: built.append(a) or real(*a))
     empty = {"version": 1, "layers": []}
     pc = {"material": "pc", "finish": "matte"}
     white = {**empty, "case": {**pc, "colour": "#ffffff"}}
@@ -51,7 +51,7 @@ def test_a_preview_from_the_cached_scene_equals_a_fresh_one(visitor):
     post_json(visitor, "/design/api/preview/", body)  # fills the caches
     warm = post_json(visitor, "/design/api/preview/", body, HTTP_ACCEPT="image/png")
     assert warm.status_code == 200
-    services.prepared_cache_clear()
+    previews.prepared_cache_clear()
     cold = post_json(visitor, "/design/api/preview/", body, HTTP_ACCEPT="image/png")
     assert warm.content == cold.content
     moved = {"device": DEVICE, "spec": spec_with(art, x_mm=40.0)}

@@ -18,7 +18,7 @@ import trimesh
 from django.db import connection
 from PIL import Image
 
-from configurator import production, services
+from configurator import production, renditions
 from configurator.engine.geometry import layout_for, print_size_px
 from configurator.engine.printfile import PRINT_DPI
 from configurator.models import Design, Rendition
@@ -34,7 +34,7 @@ GLTF_RUNNER = Path(__file__).parents[1] / "engine" / "gltf_validate.mjs"
 
 
 def render(design, kind) -> bytes:
-    rendition = services.rendition_get_or_create(design=design, kind=kind)
+    rendition = renditions.rendition_get_or_create(design=design, kind=kind)
     with rendition.file.open("rb") as handle:
         return handle.read()
 
@@ -47,7 +47,7 @@ def need(tool: str) -> str:
 
 
 def print_layout(design):
-    device, params = services.design_case(design=design)
+    device, params = renditions.design_case(design=design)
     return layout_for(device, params)
 
 
@@ -58,7 +58,7 @@ def design():
 
 def test_every_kind_has_a_renderer():
     """Each rendition kind of the model can be rendered, and is served with its own type."""
-    assert set(services.RENDERERS) == set(Kind.values)
+    assert set(renditions.RENDERERS) == set(Kind.values)
     assert set(production.PRODUCTION_KINDS) == set(Kind.values)
     assert set(production.CONTENT_TYPES) == set(Kind.values)
 
@@ -113,7 +113,7 @@ def test_stl_is_a_closed_solid_the_size_of_the_case(design):
     data = render(design, Kind.STL)
     mesh = trimesh.load(io.BytesIO(data), file_type="stl", force="mesh")
     assert mesh.is_watertight and mesh.is_volume
-    device, _params = services.design_case(design=design)
+    device, _params = renditions.design_case(design=design)
     extents = sorted(mesh.extents)
     phone = sorted([device.width_mm, device.height_mm, device.depth_mm])
     for got, body in zip(extents, phone, strict=True):
@@ -166,18 +166,18 @@ def test_glb_passes_the_khronos_validator(design, tmp_path):
 def test_files_are_stored_under_random_names(design):
     """Stored names are random: neither the design's token nor the kind is in them."""
     for kind in (Kind.PRINT_PDF, Kind.PREFLIGHT):
-        name = services.rendition_get_or_create(design=design, kind=kind).file.name
+        name = renditions.rendition_get_or_create(design=design, kind=kind).file.name
         assert design.token not in name and kind not in Path(name).stem
 
 
 def test_a_new_render_version_renders_again(design, monkeypatch):
     """Bumping RENDER_VERSION makes the old files stale: they are no longer current, and the
     next request renders a new file beside them."""
-    old = services.rendition_get_or_create(design=design, kind=Kind.PREFLIGHT)
+    old = renditions.rendition_get_or_create(design=design, kind=Kind.PREFLIGHT)
     assert production.rendition_current(design=design, kind=Kind.PREFLIGHT) == old
-    monkeypatch.setattr(services, "RENDER_VERSION", services.RENDER_VERSION + 1)
+    monkeypatch.setattr(renditions, "RENDER_VERSION", renditions.RENDER_VERSION + 1)
     assert production.rendition_current(design=design, kind=Kind.PREFLIGHT) is None
-    new = services.rendition_get_or_create(design=design, kind=Kind.PREFLIGHT)
+    new = renditions.rendition_get_or_create(design=design, kind=Kind.PREFLIGHT)
     assert new.pk != old.pk
     assert production.renditions_current(design=design) == {Kind.PREFLIGHT: new}
 
@@ -188,15 +188,15 @@ def test_a_new_render_version_renders_again(design, monkeypatch):
 def test_two_racing_requests_render_a_production_file_once(monkeypatch, kind):
     """Two threads asking at once for the same production file get one row, rendered once."""
     design = saved_design()
-    real = services.RENDERERS[kind]
+    real = renditions.RENDERERS[kind]
     calls = []
 
     def counted(d):
         calls.append(d.pk)
         return real(d)
 
-    monkeypatch.setitem(services.RENDERERS, kind, counted)
-    results = race(lambda: services.rendition_get_or_create(design=design, kind=kind).pk)
+    monkeypatch.setitem(renditions.RENDERERS, kind, counted)
+    results = race(lambda: renditions.rendition_get_or_create(design=design, kind=kind).pk)
     assert len(calls) == 1
     assert len(set(results)) == 1
     assert Rendition.objects.filter(design=design, kind=kind).count() == 1
@@ -205,7 +205,7 @@ def test_two_racing_requests_render_a_production_file_once(monkeypatch, kind):
 def test_renders_use_the_case_frozen_into_the_design():
     """A design saved on a catalog phone keeps the case it was made on: its STL and print
     file follow the frozen geometry (here 6 mm wider than the built-in phone)."""
-    table = json.loads((Path(services.__file__).parent / "engine" / "devices.json").read_text())
+    table = json.loads((Path(renditions.__file__).parent / "engine" / "devices.json").read_text())
     phone = next(d for d in table["devices"] if d["slug"] == "iphone-12")
     wide = {**phone, "width_mm": phone["width_mm"] + 6}
     plain = saved_design("plain")

@@ -12,7 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from kombu import Connection
 
-from configurator import production, services
+from configurator import production, renditions, services
 from configurator.engine.mesh import MeshError
 from configurator.models import RenderJob, Rendition
 from configurator.tasks import render_design_job
@@ -43,13 +43,13 @@ def test_a_job_renders_every_production_file_and_counts_each(
     renders each kind in turn, counting each as done, and ends DONE with every file."""
     design = saved_design()
     seen = []
-    real = services.rendition_get_or_create
+    real = renditions.rendition_get_or_create
 
     def watched(*, design, kind):
         seen.append((kind, RenderJob.objects.get().done))
         return real(design=design, kind=kind)
 
-    monkeypatch.setattr(services, "rendition_get_or_create", watched)
+    monkeypatch.setattr(renditions, "rendition_get_or_create", watched)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = production.render_job_start(design=design)
         assert RenderJob.objects.get().status == Status.QUEUED
@@ -85,6 +85,11 @@ def test_the_render_task_is_routed_to_the_render_queue():
     assert route["queue"].name == "render"
 
 
+def test_production_queues_the_render_task_by_its_registered_name():
+    """`production` names the task it queues (it never imports the tasks module)."""
+    assert render_design_job.name == production.RENDER_TASK
+
+
 @pytest.mark.django_db
 def test_a_failing_render_marks_the_job_failed_with_one_line(
     django_capture_on_commit_callbacks, monkeypatch
@@ -96,7 +101,7 @@ def test_a_failing_render_marks_the_job_failed_with_one_line(
     def broken(d):
         raise MeshError("the case mesh is not watertight\n(open edges: 12)")
 
-    monkeypatch.setitem(services.RENDERERS, Kind.STL, broken)
+    monkeypatch.setitem(renditions.RENDERERS, Kind.STL, broken)
     with django_capture_on_commit_callbacks(execute=True):
         job = production.render_job_start(design=design)
     job.refresh_from_db()
@@ -162,7 +167,7 @@ def test_a_superseded_task_stops_writing(monkeypatch):
     leaves the job to the one that took it over."""
     design = saved_design()
     job = RenderJob.objects.create(design=design, kinds=[Kind.PREFLIGHT, Kind.STL])
-    real = services.rendition_get_or_create
+    real = renditions.rendition_get_or_create
     calls = []
 
     def taken_over_during_first_file(*, design, kind):
@@ -172,7 +177,7 @@ def test_a_superseded_task_stops_writing(monkeypatch):
             RenderJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
         return result
 
-    monkeypatch.setattr(services, "rendition_get_or_create", taken_over_during_first_file)
+    monkeypatch.setattr(renditions, "rendition_get_or_create", taken_over_during_first_file)
     assert production.render_job_run(job_id=job.pk) is False
     assert calls == [Kind.PREFLIGHT]
     job.refresh_from_db()

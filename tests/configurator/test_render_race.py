@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection
 
-from configurator import services
+from configurator import renditions
 from configurator.models import Design, Rendition
 from tests.locks import race
 
@@ -34,7 +34,7 @@ def test_two_racing_requests_render_the_glb_once(monkeypatch):
         time.sleep(0.3)  # widens the window in which the other request would render too
         return b"glTF-test", "glb"
 
-    monkeypatch.setitem(services.RENDERERS, Rendition.Kind.GLB, slow_render)
-    results = race(lambda: services.rendition_get_or_create(design=design, kind="glb").pk)
+    monkeypatch.setitem(renditions.RENDERERS, Rendition.Kind.GLB, slow_render)
+    results = race(lambda: renditions.rendition_get_or_create(design=design, kind="glb").pk)
     assert len(renders) == 1
     assert len(set(results)) == 1 and Rendition.objects.count() == 1
