@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .artwork import ArtworkFacts
-from .compose import PreparedArtwork, Resample, check_artworks, place_layer
+from .artwork_intake import ArtworkFacts
 from .geometry import MM_PER_INCH, PixelGrid, PrintLayout, coverage, print_size_px
+from .placement import PreparedArtwork, Resample, check_artworks, place_layer
 from .spec import DesignSpec, ImageLayer, TextLayer, image_size_mm
 
 WARN_DPI = 300.0

@@ -33,10 +33,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
-from .artwork import ArtworkFacts
+from .artwork_intake import ArtworkFacts
 from .case import RoundedRect, rounded_rect_points
-from .compose import PreparedArtwork, render_print
+from .compositing import render_print
 from .geometry import MM_PER_INCH, PrintLayout, check_dpi
+from .placement import PreparedArtwork
 from .preflight import preflight as preflight_check
 from .spec import DesignSpec
 

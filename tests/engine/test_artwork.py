@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from configurator.engine import artwork as aw
+from configurator.engine import artwork_intake as aw
 from configurator.engine.artwork import ArtworkError, load_artwork, probe_artwork, stored_png
 from tests.tools import tool_missing
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from configurator.engine import compose
+from configurator.engine import compose, placement
 from configurator.engine.artwork import load_artwork
 from configurator.engine.case import DEFAULTS, Material
 from configurator.engine.devices import get_device
@@ -177,11 +177,11 @@ def test_text_too_large_to_rasterize_whole_is_drawn_smaller_and_enlarged(monkeyp
     """Past TEXT_RENDER_PIXELS a text is rasterized at a lower scale and enlarged into the
     grid: still centred on its point at its size, with far fewer pixels drawn."""
     sizes = []
-    load_font = compose._load_font
-    monkeypatch.setattr(compose, "_load_font", lambda n, px: sizes.append(px) or load_font(n, px))
+    load_font = placement._load_font
+    monkeypatch.setattr(placement, "_load_font", lambda n, px: sizes.append(px) or load_font(n, px))
     layer = TextLayer("HELLO", 37.45, 80, size_mm=12, colour="#ffffff", rotation=20)
     full = _text_alpha(layer, print_grid(LAYOUT, DPI))
-    monkeypatch.setattr(compose, "TEXT_RENDER_PIXELS", 2_000)
+    monkeypatch.setattr(placement, "TEXT_RENDER_PIXELS", 2_000)
     reduced = _text_alpha(layer, print_grid(LAYOUT, DPI))
     assert sizes[0] == pytest.approx(12 * PPM) and sizes[1] < sizes[0] * 0.6
     rows, cols = np.nonzero(full > 128)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from configurator.engine import artwork as engine_artwork
+from configurator.engine import artwork_master
 from configurator.engine.artwork import (
     ArtworkError,
     load_artwork,
@@ -120,8 +120,8 @@ def test_the_size_is_read_from_the_jpeg_xl_header(width, height, container):
     """Every way the header can give a size (small multiples of 8, each of the four field
     widths, each fixed aspect ratio: 4000x3000 is stored as 3000 and "4:3")."""
     data = _jxl(np.zeros((height, width, 3), np.uint8), container)
-    codestream = engine_artwork._jxl_codestream(data)
-    assert engine_artwork._jxl_size(codestream) == (width, height)
+    codestream = artwork_master._jxl_codestream(data)
+    assert artwork_master._jxl_size(codestream) == (width, height)
 
 
 def _header(width: int, height: int) -> bytes:
@@ -133,7 +133,7 @@ def _header(width: int, height: int) -> bytes:
 
 
 def test_a_master_declaring_too_many_pixels_is_refused_before_decoding(monkeypatch):
-    assert engine_artwork._jxl_size(_header(123_456, 7)) == (123_456, 7)
+    assert artwork_master._jxl_size(_header(123_456, 7)) == (123_456, 7)
     decoded = []
     monkeypatch.setattr(imagecodecs, "jpegxl_decode", lambda *a, **k: decoded.append(a))
     for width, height in [(20_000, 20_000), (6001, 6000), (300_000, 1)]:
@@ -151,7 +151,7 @@ def test_a_master_of_too_many_bytes_or_damaged_is_refused(monkeypatch):
     with pytest.raises(ArtworkError) as refused:
         load_stored_master(data[:3])
     assert refused.value.code == "damaged"
-    monkeypatch.setattr(engine_artwork, "JXL_MASTER_MAX_BYTES", len(data) - 1)
+    monkeypatch.setattr(artwork_master, "JXL_MASTER_MAX_BYTES", len(data) - 1)
     with pytest.raises(ArtworkError) as refused:
         load_stored_master(data)
     assert refused.value.code == "too_large"
@@ -180,10 +180,10 @@ def test_an_encode_that_changes_a_pixel_is_never_kept(monkeypatch):
     back to effort 2; if no effort is exact, the upload is refused, nothing stored."""
     image = corpus.photo((40, 30))
     normalized = load_master(corpus.encode(image, "PNG"), 10_000)
-    monkeypatch.setattr(engine_artwork.imagecodecs, "jpegxl_encode", inexact_at({1}))
+    monkeypatch.setattr(artwork_master.imagecodecs, "jpegxl_encode", inexact_at({1}))
     master, _ = stored_master(normalized)
     assert load_stored_master(master).image.tobytes() == normalized.image.tobytes()
-    monkeypatch.setattr(engine_artwork.imagecodecs, "jpegxl_encode", inexact_at({1, 2, 3}))
+    monkeypatch.setattr(artwork_master.imagecodecs, "jpegxl_encode", inexact_at({1, 2, 3}))
     with pytest.raises(ArtworkError, match="could not be stored exactly"):
         stored_master(normalized)
 
