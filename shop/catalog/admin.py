@@ -27,8 +27,9 @@ from import_export.forms import ImportForm
 
 from configurator.engine.devices import GROUPS, Device, DeviceError, device_from_dict
 
-from .csv_import import CsvFile, CsvProblem, csv_check_for, import_job_progress, import_job_start
+from .csv_import import CsvFile, CsvProblem, csv_check_for, import_job_progress
 from .csv_import import import_limits as csv_import_limits
+from .import_queue import import_job_start
 from .models import (
     CaseProduct,
     Colour,
