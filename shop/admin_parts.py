@@ -37,3 +37,28 @@ class ReportedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(reported_count=0)
         return queryset
+
+
+class NullDateFilter(admin.SimpleListFilter):
+    """Rows by whether a date field is set yet (`<date_field>__isnull`): two choices.
+
+    A subclass names the `title`, the `parameter_name`, the `date_field` and the two choices
+    as (value, label): `set_choice` (the date is set) and `unset_choice` (not yet), listed in
+    that order unless `unset_first`.
+    """
+
+    date_field: str
+    set_choice: tuple[str, str]
+    unset_choice: tuple[str, str]
+    unset_first = False
+
+    def lookups(self, request, model_admin):
+        choices = [self.set_choice, self.unset_choice]
+        return choices[::-1] if self.unset_first else choices
+
+    def queryset(self, request, queryset):
+        if self.value() == self.set_choice[0]:
+            return queryset.filter(**{f"{self.date_field}__isnull": False})
+        if self.value() == self.unset_choice[0]:
+            return queryset.filter(**{f"{self.date_field}__isnull": True})
+        return queryset

@@ -7,8 +7,9 @@ the header, or with an oversized cell (named by row and column). import-export t
 ever sees a well-formed table of bounded size.
 
 Small files are imported in the request, with import-export's preview and confirm steps.
-Larger ones (more rows or bytes than the inline limits) become an `ImportJob` that a Celery
-worker runs (`import_job_run`), all or nothing, while staff watch its progress in the admin.
+Larger ones (more rows or bytes than the inline limits) become an `ImportJob`, queued by
+`import_queue.import_job_start`, that a Celery worker runs (`import_job_run`, through
+`tasks.catalog_import_run`), all or nothing, while staff watch its progress in the admin.
 
 Limits are read at call time from `settings.CSV_IMPORT_LIMITS` over `DEFAULT_LIMITS`.
 """
@@ -202,23 +203,6 @@ def import_job_progress(job: ImportJob) -> int:
     if job.status == ImportJob.Status.RUNNING:
         return cache.get(_progress_key(job.pk), 0)
     return job.rows_done
-
-
-def import_job_start(*, kind: str, file_name: str, csv_file: CsvFile, user) -> ImportJob:
-    """Queue a large import; a worker runs it once this transaction commits."""
-    from .tasks import catalog_import_run
-
-    job = ImportJob.objects.create(
-        kind=kind,
-        file_name=file_name[:255],
-        source=csv_file.text,
-        rows_total=csv_file.rows,
-        created_by=user,
-    )
-    # Without a broker the job runs in this request when it commits (eager mode): the
-    # README asks for a worker in production.
-    transaction.on_commit(lambda: catalog_import_run.delay(job.pk), robust=True)
-    return job
 
 
 def _row_errors(result) -> list[str]:

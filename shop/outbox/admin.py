@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from shop.admin_parts import NullDateFilter
+
 from .models import OutboxMessage
 from .services import outbox_relay
 
 
-class WaitingFilter(admin.SimpleListFilter):
+class WaitingFilter(NullDateFilter):
     title = "state"
     parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return (("waiting", "Waiting for the broker"), ("sent", "Sent"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "waiting":
-            return queryset.filter(sent_at__isnull=True)
-        if self.value() == "sent":
-            return queryset.filter(sent_at__isnull=False)
-        return queryset
+    date_field = "sent_at"
+    set_choice = ("sent", "Sent")
+    unset_choice = ("waiting", "Waiting for the broker")
+    unset_first = True
 
 
 @admin.register(OutboxMessage)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from shop.admin_parts import NullDateFilter
+
 from . import webhooks
 from .models import CheckoutSession, WebhookEvent
 
@@ -20,19 +22,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ProcessedFilter(admin.SimpleListFilter):
+class ProcessedFilter(NullDateFilter):
     title = "processed"
     parameter_name = "processed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Processed"), ("no", "Not processed yet")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(processed_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(processed_at__isnull=True)
-        return queryset
+    date_field = "processed_at"
+    set_choice = ("yes", "Processed")
+    unset_choice = ("no", "Not processed yet")
 
 
 @admin.register(WebhookEvent)
