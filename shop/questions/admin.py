@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from shop.admin_parts import ReportedFilter
+from shop.admin_parts import NullDateFilter, ReportedFilter
 
 from .models import Answer, AnswerStatus, Question, QuestionStatus
 from .services import (
@@ -53,19 +53,12 @@ def _short(text: str) -> str:
     return Truncator(text).chars(80)
 
 
-class AnsweredFilter(admin.SimpleListFilter):
+class AnsweredFilter(NullDateFilter):
     title = "answered"
     parameter_name = "answered"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Answered"), ("no", "Not answered"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(answered_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(answered_at__isnull=True)
-        return queryset
+    date_field = "answered_at"
+    set_choice = ("yes", "Answered")
+    unset_choice = ("no", "Not answered")
 
 
 class AnswerListInline(admin.TabularInline):
