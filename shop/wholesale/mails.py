@@ -33,6 +33,7 @@ from .presentation import (
     quote_shipping,
     terms_label,
 )
+from .quote_states import quote_event
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,6 @@ def _build(quote: Quote, kind: str) -> EmailMultiAlternatives:
 def quote_mail_send(*, quote_id: int, kind: str) -> bool:
     """Mail the quote's contact about `kind`, at most once per (quote, kind); False when
     sent already."""
-    from .services import quote_event
-
     if kind not in SUBJECTS:
         logger.error("Unknown quote mail %r for quote %s", kind, quote_id)
         return False
