@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Quote, QuoteMail
+from .pdf import quote_pdf
 from .presentation import (
     NEVER_FREE,
     absolute_url,
@@ -91,8 +92,6 @@ def _build(quote: Quote, kind: str) -> EmailMultiAlternatives:
         render_to_string(f"wholesale/mail/quote_{kind}.html", context), "text/html"
     )
     if kind == "sent":
-        from .pdf import quote_pdf
-
         message.attach(f"quote-{quote.number}.pdf", quote_pdf(quote=quote), "application/pdf")
     return message
 

@@ -27,8 +27,6 @@ from .quote_states import (
 )
 from .selectors import quote_summary, quotes_sent_expiring
 
-# --- quotes: the client's answer ---------------------------------------------------------
-
 
 def quote_accept(
     *, quote_id: int, address: dict[str, str], actor=None, now=None, client_address: str = ""
