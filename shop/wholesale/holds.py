@@ -13,7 +13,7 @@ from .models import Client, Quote
 from .quote_states import S
 
 
-def _needs_hold_review(quote: Quote, *, units: int) -> bool:
+def needs_hold_review(quote: Quote, *, units: int) -> bool:
     """A prepaid quote with more cases than one buyer may hold without staff's leave
     (STOCK_HOLD_MAX_UNITS_PER_BUYER) and no hold granted to its client: staff look at it
     before it is sent (sent by staff, its order may hold the stock; `quote_payment_hold`)."""

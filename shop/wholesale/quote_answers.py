@@ -21,8 +21,8 @@ from .quote_states import (
     QuoteExpired,
     QuoteInvalid,
     S,
-    _locked,
     quote_event,
+    quote_locked,
     quote_transition,
 )
 from .selectors import quote_summary, quotes_sent_expiring
@@ -43,7 +43,7 @@ def quote_accept(
     stock is short or the quote cannot be accepted; nothing else changes then."""
     now = now or timezone.now()
     with transaction.atomic():
-        quote = _locked(quote_id)
+        quote = quote_locked(quote_id)
         expired = quote.status == S.SENT and quote.valid_until and quote.valid_until <= now
         if expired:
             quote_transition(
@@ -87,7 +87,7 @@ def quote_decline(*, quote_id: int, reason: str = "", actor=None) -> Quote:
     staff's decline is mailed to the contact. An illegal move raises."""
     reason = " ".join(str(reason).split())[:300]
     with transaction.atomic():
-        quote = _locked(quote_id)
+        quote = quote_locked(quote_id)
         by = "staff" if getattr(actor, "pk", None) else "the client"
         quote_transition(
             quote,
@@ -110,7 +110,7 @@ def quotes_expire(*, now: datetime | None = None, limit: int = 500) -> int:
     expired = 0
     for pk in list(due.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
-            quote = _locked(pk)
+            quote = quote_locked(pk)
             if quote.status == S.SENT and quote.valid_until < now:
                 quote_transition(
                     quote, S.EXPIRED, message="Expired: not accepted in time.", now=now
@@ -119,7 +119,7 @@ def quotes_expire(*, now: datetime | None = None, limit: int = 500) -> int:
     hours = int(getattr(settings, "WHOLESALE_EXPIRY_WARNING_HOURS", 48))
     for pk in quotes_sent_expiring(now=now, warn_before=timedelta(hours=hours))[:limit]:
         with transaction.atomic():
-            quote = _locked(pk)
+            quote = quote_locked(pk)
             if quote.status != S.SENT or quote.expiry_warned_at is not None:
                 continue
             quote.expiry_warned_at = now

@@ -13,14 +13,14 @@ from shop.orders import shipping as shipping_rules
 from shop.outbox.services import outbox_enqueue
 
 from . import pricing
-from .holds import _needs_hold_review
+from .holds import needs_hold_review
 from .models import Quote, QuoteLine
-from .quote_sending import _send
+from .quote_sending import quote_send_locked
 from .quote_states import (
     QUOTE_PRICE_TASK,
     QUOTE_REVIEW_TASK,
     S,
-    _locked,
+    quote_locked,
     quote_transition,
 )
 from .selectors import client_terms, quote_units_in_production, web_price_group
@@ -58,7 +58,7 @@ def _review_reasons(quote: Quote, lines: list[QuoteLine], priced: pricing.QuoteP
         reasons.append("deep_discount")
     if priced.problems:
         reasons.append("quantity_rules")
-    if _needs_hold_review(quote, units=sum(line.quantity for line in lines)):
+    if needs_hold_review(quote, units=sum(line.quantity for line in lines)):
         reasons.append("stock_hold")
     return reasons
 
@@ -152,7 +152,7 @@ def quote_price(*, quote_id: int) -> str:
             )
             outbox_enqueue(QUOTE_REVIEW_TASK, quote.pk)
             return "in review"
-        _send(quote, actor=None)
+        quote_send_locked(quote, actor=None)
         return "sent"
 
 
@@ -160,7 +160,7 @@ def quote_reprice(*, quote_id: int, actor=None) -> Quote:
     """Staff: price a quote in review again (after changing tiers, terms or settings): back
     to requested, its prices and flags cleared, the pricing job queued."""
     with transaction.atomic():
-        quote = _locked(quote_id)
+        quote = quote_locked(quote_id)
         quote.review_reasons = []
         quote_transition(
             quote,

@@ -19,8 +19,8 @@ from .quote_states import (
     TRANSITIONS,
     QuoteError,
     S,
-    _locked,
     quote_event,
+    quote_locked,
     quote_transition,
 )
 from .selectors import client_terms, quote_summary, web_price_group
@@ -105,7 +105,7 @@ def quote_adjust(
     the quote is not priced or in review, a line is not the quote's, or a price is not an
     amount of at least 0.01 in cents."""
     with transaction.atomic():
-        quote = _locked(quote_id)
+        quote = quote_locked(quote_id)
         if quote.status not in ADJUSTABLE:
             raise QuoteError(
                 f"Quote {quote.number} is {S(quote.status).label.lower()}: its prices can no "
@@ -153,7 +153,7 @@ def quote_adjust(
 # --- quotes: sending ---------------------------------------------------------------------
 
 
-def _send(quote: Quote, *, actor, now: datetime | None = None) -> None:
+def quote_send_locked(quote: Quote, *, actor, now: datetime | None = None) -> None:
     """Send a locked priced or reviewed quote: staff's prices applied, totals recomputed,
     valid for WHOLESALE_QUOTE_VALID_DAYS; the contact mailed and the client's callback
     (quote.ready) queued, in the caller's transaction."""
@@ -196,6 +196,6 @@ def quote_send(*, quote_id: int, actor=None) -> Quote:
     Staff's prices (`unit_price_override`, `shipping_override`) replace the computed ones; a
     line with a quantity problem must have one. Raises QuoteError (nothing changed)."""
     with transaction.atomic():
-        quote = _locked(quote_id)
-        _send(quote, actor=actor)
+        quote = quote_locked(quote_id)
+        quote_send_locked(quote, actor=actor)
     return quote

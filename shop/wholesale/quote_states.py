@@ -1,7 +1,7 @@
 """The quote state machine: each status's legal moves, the quote's event log, its row lock,
 the errors the quote rules raise, and the names of the jobs the workflow enqueues.
 
-Quote changes run in one transaction with the quote's row locked (`_locked`), write a
+Quote changes run in one transaction with the quote's row locked (`quote_locked`), write a
 `QuoteEvent`, and enqueue their side effects (mail, callbacks, pricing) through the outbox
 in that same transaction, by task name: no workflow module imports `tasks`.
 """
@@ -61,7 +61,7 @@ QUOTE_REVIEW_TASK = "shop.wholesale.tasks.quote_review_notify"
 # --- the quote state machine -------------------------------------------------------------
 
 
-def _locked(quote_id: int) -> Quote:
+def quote_locked(quote_id: int) -> Quote:
     """The quote, its row locked until the transaction ends (call inside atomic)."""
     return Quote.objects.select_for_update(of=("self",)).get(pk=quote_id)
 
