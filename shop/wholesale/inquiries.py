@@ -1,7 +1,7 @@
 """Inquiries from product pages: stored, rate-limited, and staff notified once committed.
 
-Staff's mail is the task `INQUIRY_NOTIFY_TASK`, enqueued by name through the outbox in the
-inquiry's transaction (this module never imports `tasks`).
+Staff's mail is the task `tasks.inquiry_notify_staff`, queued when the inquiry commits
+(`tasks` never imports this module: the dependency is one way).
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import logging
 from django.db import transaction
 
 from shop.catalog.models import CaseProduct, PhoneModel
-from shop.outbox.services import outbox_enqueue
 from shop.ratelimit import rate_limit_hit
 
 from .models import Inquiry
+from .tasks import inquiry_notify_staff
 
 logger = logging.getLogger(__name__)
-
-INQUIRY_NOTIFY_TASK = "shop.wholesale.tasks.inquiry_notify_staff"
 
 
 def inquiry_create(
@@ -45,11 +43,10 @@ def inquiry_create(
             quantity=quantity,
             message=message,
         )
-        # The outbox publishes it once committed, robustly: the inquiry is stored whatever
-        # happens to the mail. Without a broker the task runs right here, and a mail server
-        # that is down must not turn the shopper's confirmation into an error (staff still
-        # see the inquiry, marked "not notified").
-        outbox_enqueue(INQUIRY_NOTIFY_TASK, inquiry.pk)
+        # robust: the inquiry is stored whatever happens to the mail. Without a broker the
+        # task runs right here, and a mail server that is down must not turn the shopper's
+        # confirmation into an error (staff still see the inquiry, marked "not notified").
+        transaction.on_commit(lambda: inquiry_notify_staff.delay(inquiry.pk), robust=True)
     return inquiry
 
 

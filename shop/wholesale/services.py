@@ -2,7 +2,7 @@
 management command. Each lives in the module of its role; this module only re-exports them:
 
 - `api_keys`: API keys issued, revoked and checked; old Idempotency-Key rows purged.
-- `inquiries`: inquiries from product pages, staff notified through the outbox.
+- `inquiries`: inquiries from product pages, staff notified once they are stored.
 - `quote_states`: the quote state machine (transitions, events, the row lock, the errors).
 - `quote_requests`: quote requests checked and made (`quote_create`, `quote_request`).
 - `quote_pricing_jobs`: the pricing job (priced, then sent or held for review); repricing.
@@ -21,7 +21,7 @@ from .api_keys import (
     idempotency_purge,
 )
 from .holds import quote_payment_hold
-from .inquiries import INQUIRY_NOTIFY_TASK, inquiry_create, inquiry_submit
+from .inquiries import inquiry_create, inquiry_submit
 from .quote_answers import quote_accept, quote_decline, quotes_expire
 from .quote_pricing_jobs import quote_price, quote_reprice
 from .quote_requests import MAX_LINES, LineIn, quote_create, quote_request
@@ -42,7 +42,6 @@ from .quote_states import (
 
 __all__ = [
     "ADJUSTABLE",
-    "INQUIRY_NOTIFY_TASK",
     "KEY_PREFIX",
     "MAX_LINES",
     "QUOTE_MAIL_TASK",
