@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Quote, QuoteMail
+from .pdf import quote_pdf
 from .presentation import (
     NEVER_FREE,
     absolute_url,
@@ -33,6 +34,7 @@ from .presentation import (
     quote_shipping,
     terms_label,
 )
+from .quote_states import quote_event
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +92,6 @@ def _build(quote: Quote, kind: str) -> EmailMultiAlternatives:
         render_to_string(f"wholesale/mail/quote_{kind}.html", context), "text/html"
     )
     if kind == "sent":
-        from .pdf import quote_pdf
-
         message.attach(f"quote-{quote.number}.pdf", quote_pdf(quote=quote), "application/pdf")
     return message
 
@@ -99,8 +99,6 @@ def _build(quote: Quote, kind: str) -> EmailMultiAlternatives:
 def quote_mail_send(*, quote_id: int, kind: str) -> bool:
     """Mail the quote's contact about `kind`, at most once per (quote, kind); False when
     sent already."""
-    from .services import quote_event
-
     if kind not in SUBJECTS:
         logger.error("Unknown quote mail %r for quote %s", kind, quote_id)
         return False

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from shop.catalog.pricing import Money
 from shop.orders.countries import COUNTRY_NAMES
@@ -120,6 +121,4 @@ def is_offer(quote: Quote) -> bool:
 def date_text(value: datetime | None) -> str:
     if value is None:
         return "–"
-    from django.utils import timezone
-
     return timezone.localtime(value).strftime("%-d %b %Y")

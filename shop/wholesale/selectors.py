@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from shop.catalog.models import PriceTier, Variant
+from shop.orders.models import OrderLine, Status
 
 from .models import (
     WHOLESALE_MIN_QUANTITY,
@@ -101,8 +102,6 @@ def client_terms(
 def quote_units_in_production() -> int:
     """Cases of wholesale orders paid or in production, not yet made: the production queue
     a new quote's lead time waits behind."""
-    from shop.orders.models import OrderLine, Status
-
     return (
         OrderLine.objects.filter(
             order__is_wholesale=True, order__status__in=(Status.PAID, Status.IN_PRODUCTION)

@@ -1,7 +1,7 @@
 """Background work for wholesale, enqueued through the outbox (`shop.outbox`).
 
 Every task takes ids, is idempotent (a redelivered or repeated task redoes nothing: the
-quote's state and the marks in `services` and `mails` say what is done), is acknowledged
+quote's state and the marks in the role modules and `mails` say what is done), is acknowledged
 late, and retries with exponential backoff; all run on the `default` queue.
 """
 
@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from shop.celery import TASK_RETRY as RETRY
 
-from . import mails, services
+from . import mails
+from .api_keys import idempotency_purge as purge_idempotent_requests
 from .models import Inquiry, Quote, QuoteEvent
+from .quote_answers import quotes_expire
+from .quote_pricing_jobs import quote_price
+from .quote_states import S
 
 
 @shared_task(
@@ -66,7 +70,7 @@ def inquiry_notify_staff(self, inquiry_id: int) -> bool:
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90, **RETRY)
 def quote_price_job(quote_id: int) -> str:
     """Price a requested quote; send it or hold it for staff (once: see `quote_price`)."""
-    return services.quote_price(quote_id=quote_id)
+    return quote_price(quote_id=quote_id)
 
 
 # EMAIL_TIMEOUT (30 s by default) bounds each wait on the mail server.
@@ -84,12 +88,12 @@ def quote_review_notify(quote_id: int) -> bool:
     with transaction.atomic():
         quote = (
             Quote.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=quote_id, status=services.S.IN_REVIEW)
+            .filter(pk=quote_id, status=S.IN_REVIEW)
             .first()
         )
         if quote is None:  # reviewed meanwhile, or being sent by a live worker
             return False
-        since = quote.events.filter(to_status=services.S.IN_REVIEW).order_by("-pk").first()
+        since = quote.events.filter(to_status=S.IN_REVIEW).order_by("-pk").first()
         told = quote.events.filter(kind="staff_notified")
         if since is not None and told.filter(pk__gt=since.pk).exists():
             return False
@@ -119,14 +123,14 @@ def quote_review_notify(quote_id: int) -> bool:
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=270, **{**RETRY, "max_retries": 2})
 def quotes_expire_job() -> int:
     """Expire sent quotes past their date; warn those nearing it, once."""
-    return services.quotes_expire()
+    return quotes_expire()
 
 
 # Periodic (beat, hourly): the API's Idempotency-Key rows past WHOLESALE_IDEMPOTENCY_KEEP_HOURS.
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=270, **{**RETRY, "max_retries": 2})
 def idempotency_purge() -> int:
     """Delete the Idempotency-Key rows kept longer than WHOLESALE_IDEMPOTENCY_KEEP_HOURS."""
-    return services.idempotency_purge()
+    return purge_idempotent_requests()
 
 
 from .callback_tasks import *  # noqa: E402, F403 - registers the callback tasks with Celery

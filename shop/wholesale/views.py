@@ -35,6 +35,7 @@ from shop.ratelimit import RateLimited, client_address, rate_limit_hit, rate_lim
 from . import presentation, services
 from .forms import InquiryForm, QuoteAcceptForm
 from .models import Inquiry, Quote, QuoteStatus
+from .pdf import quote_pdf as render_pdf
 from .services import LineIn, QuoteError, QuoteInvalid, inquiry_submit
 from .templatetags.wholesale import INQUIRY_MESSAGE_TAG, empty_inquiry_form
 
@@ -224,8 +225,6 @@ def quote_detail(request: HttpRequest, number: str, access_key: str) -> HttpResp
 def quote_pdf(request: HttpRequest, number: str, access_key: str) -> HttpResponse:
     """The sent quote's PDF, drawn on request from the quote (deterministic: the same
     quote gives the same bytes), as the API's and the mail's."""
-    from .pdf import quote_pdf as render_pdf
-
     quote = _quote_by_key(number, access_key)
     if not presentation.is_offer(quote):
         raise Http404("This quote has no PDF yet.")

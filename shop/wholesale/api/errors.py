@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from configurator import services as configurator
-from shop.wholesale.callbacks import CallbackUrlRefused
+from shop.wholesale.callback_addresses import CallbackUrlRefused
 from shop.wholesale.services import QuoteError, QuoteInvalid
 
 logger = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from shop.orders.countries import COUNTRIES
-from shop.wholesale.callbacks import URL_MAX_LENGTH
+from shop.wholesale.callback_addresses import URL_MAX_LENGTH
 from shop.wholesale.models import QUANTITY_MAX, QuoteStatus
 
 LINES_MAX = 100
 COUNTRY_CHOICES = sorted(COUNTRIES)  # ISO 3166-1 alpha-2 codes and names, by code
 # What a callback URL may look like before it is resolved: https://, no spaces (the rest,
-# host and addresses, is callbacks.callback_url_check's, which the schema cannot say).
+# host and addresses, is callback_addresses.callback_url_check's, which the schema cannot say).
 CALLBACK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]://[^\s]+$"  # or "" (allow_blank)
 SKU_MAX = 64
 TOKEN_MAX = 32

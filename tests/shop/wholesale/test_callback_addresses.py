@@ -13,7 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.wholesale.callbacks import CallbackUrlRefused, address_refusal, callback_url_check
+from shop.wholesale.callback_addresses import (
+    CallbackUrlRefused,
+    address_refusal,
+    callback_url_check,
+)
 
 V4_SPECIAL = [
     "0.0.0.0/8",  # this network

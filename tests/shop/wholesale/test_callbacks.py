@@ -18,14 +18,12 @@ from hypothesis import strategies as st
 from shop.orders import services as orders
 from shop.orders.models import Order, Status
 from shop.outbox.models import OutboxMessage
-from shop.wholesale.callbacks import (
-    DELIVER_TASK,
+from shop.wholesale.callback_addresses import (
     CallbackUrlRefused,
     address_refusal,
-    callback_emit,
     callback_url_check,
-    callback_url_set,
 )
+from shop.wholesale.callbacks import DELIVER_TASK, callback_emit, callback_url_set
 from shop.wholesale.models import CallbackDelivery, Quote
 from tests.shop.wholesale.callback_receiver import FakeDns
 

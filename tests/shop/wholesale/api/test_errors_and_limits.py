@@ -40,12 +40,12 @@ def test_a_crash_under_the_api_is_json_500(api, monkeypatch):
     """An unexpected error answers the error shape with 500 (and is logged)."""
     from django.test import Client
 
-    from shop.wholesale.api import views
+    from shop.wholesale.api import account_views
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.s.MeSerializer, "to_representation", boom)
+    monkeypatch.setattr(account_views.s.MeSerializer, "to_representation", boom)
     client = Client(
         raise_request_exception=False, HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"]
     )
@@ -120,9 +120,9 @@ def test_an_upload_over_the_configurators_limit_is_413(api):
 def test_an_upload_that_lies_about_its_length_stops_at_the_cap(api, monkeypatch):
     """A file larger than the cap inside a body whose declared length passes the first
     check is cut off while it streams in (the cap lowered to 1 KB here)."""
-    from shop.wholesale.api import views
+    from shop.wholesale.api import design_views
 
-    monkeypatch.setattr(views, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(design_views, "MAX_UPLOAD_BYTES", 1024)
     payload = b"x" * 4096
     body = (
         b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'

@@ -20,9 +20,9 @@ PUBLIC_IP = ipaddress.ip_address("93.184.216.34")
 @pytest.fixture
 def no_dns(monkeypatch):
     """Callback hosts resolve to one public address, without asking any DNS server."""
-    from shop.wholesale import callbacks
+    from shop.wholesale import callback_addresses
 
-    monkeypatch.setattr(callbacks, "_resolve", lambda host, port: (PUBLIC_IP,))
+    monkeypatch.setattr(callback_addresses, "_resolve", lambda host, port: (PUBLIC_IP,))
 
 
 def test_a_quote_request_is_stored_as_requested(api, wholesale_client):

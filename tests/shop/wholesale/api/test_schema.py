@@ -35,7 +35,7 @@ def world(transactional_db, settings, monkeypatch):
     order; throttling out of the way; callback hosts resolved without DNS."""
     from rest_framework.test import APIClient
 
-    from shop.wholesale import callbacks
+    from shop.wholesale import callback_addresses
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -44,7 +44,7 @@ def world(transactional_db, settings, monkeypatch):
     # The ignored_auth check sends wrong keys on purpose: no address lock in between.
     settings.RATE_LIMITS = {"api-auth-failure-address": None}
     public = (ipaddress.ip_address("93.184.216.34"),)
-    monkeypatch.setattr(callbacks, "_resolve", lambda host, port: public)
+    monkeypatch.setattr(callback_addresses, "_resolve", lambda host, port: public)
     client = WholesaleClientFactory()
     key = api_key_issue(client=client)[1]
     api = APIClient(HTTP_AUTHORIZATION=f"Api-Key {key}")

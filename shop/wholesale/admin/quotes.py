@@ -1,8 +1,4 @@
-"""Staff admin for wholesale: price groups and their tiers, product terms, clients and
-their API keys, quotes, and the inquiries from product pages.
-
-API keys are issued from a client's page ("Issue an API key"): the key is shown on the
-page that answers, once, and is never stored or logged (only its prefix and hash are).
+"""Staff admin for quotes.
 
 A quote changes through the quote rules only (`services`), from its page's buttons: send,
 decline. While it is priced or in review, staff may override line prices and the shipping
@@ -15,39 +11,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from shop.admin_parts import ReadOnlyInline
-from shop.validators import single_line
 
-from . import presentation, services
-from .models import (
-    ApiKey,
-    Client,
-    GroupPriceTier,
-    Inquiry,
-    PriceGroup,
-    ProductTerms,
-    Quote,
-    QuoteEvent,
-    QuoteLine,
-    QuoteStatus,
-)
+from .. import presentation, services
+from ..models import Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 # Quotes waiting for the reply we promised within 24 hours, and how early they are flagged.
 WAITING = (QuoteStatus.REQUESTED, QuoteStatus.PRICED, QuoteStatus.IN_REVIEW)
@@ -59,192 +37,6 @@ QUOTE_MANAGE_PERMISSION = "wholesale.change_quote"
 
 def _when(value) -> str:
     return date_format(timezone.localtime(value), "j M Y, H:i") if value else "–"
-
-
-# --- price groups and terms --------------------------------------------------------------
-
-
-class GroupPriceTierInline(admin.TabularInline):
-    model = GroupPriceTier
-    extra = 1
-    autocomplete_fields = ("variant",)
-    fields = ("variant", "min_quantity", "unit_price")
-    verbose_name_plural = "the group's own tiers (replace the catalog's for these variants)"
-
-
-@admin.register(PriceGroup)
-class PriceGroupAdmin(admin.ModelAdmin):
-    list_display = ("name", "discount_percent", "clients_count", "tiers_count")
-    search_fields = ("name",)
-    inlines = (GroupPriceTierInline,)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_clients=Count("clients", distinct=True), n_tiers=Count("tiers", distinct=True)
-            )
-        )
-
-    @admin.display(description="Clients", ordering="n_clients")
-    def clients_count(self, group) -> int:
-        return group.n_clients
-
-    @admin.display(description="Own tiers", ordering="n_tiers")
-    def tiers_count(self, group) -> int:
-        return group.n_tiers
-
-
-@admin.register(ProductTerms)
-class ProductTermsAdmin(admin.ModelAdmin):
-    list_display = ("product", "min_quantity", "increment")
-    list_select_related = ("product",)
-    search_fields = ("product__name", "product__slug")
-    autocomplete_fields = ("product",)
-
-
-# --- clients and keys --------------------------------------------------------------------
-
-
-class ApiKeyInline(ReadOnlyInline):
-    model = ApiKey
-    fields = ("key_prefix", "name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = fields
-    verbose_name_plural = "API keys (issue one with the button at the top right)"
-
-    @admin.display(description="Key")
-    def key_prefix(self, key: ApiKey) -> str:
-        return f"cfk_{key.prefix}_…"
-
-
-class IssueKeyForm(forms.Form):
-    name = forms.CharField(
-        max_length=ApiKey._meta.get_field("name").max_length,
-        required=False,
-        validators=[single_line],
-        help_text="What the key is for, e.g. 'shop backend' (shown in the key list).",
-    )
-
-
-@admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
-    list_display = ("company", "price_group", "payment_terms", "status", "keys_count", "email")
-    list_filter = ("status", "payment_terms", "price_group")
-    list_select_related = ("price_group",)
-    search_fields = ("company", "contact_name", "email", "public_id")
-    autocomplete_fields = ("price_group",)
-    readonly_fields = ("public_id", "callback_url", "created_at")
-    fieldsets = (
-        (None, {"fields": ("company", "contact_name", "email", "phone", "contacts", "country")}),
-        ("Terms", {"fields": ("status", "price_group", "payment_terms", "payment_hold_days")}),
-        ("API", {"fields": ("public_id", "callback_url", "created_at")}),
-    )
-    inlines = (ApiKeyInline,)
-    change_form_template = "admin/wholesale/client/change_form.html"
-
-    def get_queryset(self, request):
-        live = Q(api_keys__revoked_at__isnull=True)
-        return super().get_queryset(request).annotate(n_keys=Count("api_keys", filter=live))
-
-    @admin.display(description="Live keys", ordering="n_keys")
-    def keys_count(self, client: Client) -> int:
-        return client.n_keys
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "<int:client_id>/issue-key/",
-                wrap(self.issue_key_view),
-                name="wholesale_client_issue_key",
-            ),
-            *super().get_urls(),
-        ]
-
-    @method_decorator(never_cache)
-    def issue_key_view(self, request: HttpRequest, client_id: int) -> HttpResponse:
-        return require_http_methods(["GET", "POST"])(self._issue_key)(request, client_id)
-
-    def _issue_key(self, request: HttpRequest, client_id: int) -> HttpResponse:
-        client = get_object_or_404(Client, pk=client_id)
-        if not request.user.has_perm("wholesale.add_apikey"):
-            raise PermissionDenied
-        form = IssueKeyForm(request.POST or None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "client": client,
-            "original": client,
-            "client_url": reverse("admin:wholesale_client_change", args=[client.pk]),
-            "form": form,
-            "title": f"Issue an API key for {client}",
-        }
-        if request.method == "POST" and form.is_valid():
-            if not client.is_active:
-                self.message_user(
-                    request,
-                    f"{client} is suspended: a key would not work. Make it active first.",
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(context["client_url"])
-            row, key = services.api_key_issue(client=client, name=form.cleaned_data["name"])
-            # The admin's history records the prefix, never the key.
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=[row],
-                action_flag=ADDITION,
-                change_message=f"Issued API key cfk_{row.prefix}_… for {client}.",
-                single_object=True,
-            )
-            # Shown on this answer only: no message (messages live in the session or a
-            # cookie), no redirect; the page is not cached.
-            response = TemplateResponse(
-                request,
-                "admin/wholesale/client/key_issued.html",
-                {**context, "key": key, "row": row},
-            )
-            return response
-        return TemplateResponse(request, "admin/wholesale/client/issue_key.html", context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {}
-        if object_id and request.user.has_perm("wholesale.add_apikey"):
-            extra["issue_key_url"] = reverse(
-                "admin:wholesale_client_issue_key", args=[int(object_id)]
-            )
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
-
-
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("key_prefix", "name", "client", "created_at", "last_used_at", "revoked_at")
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "client")
-    list_select_related = ("client",)
-    search_fields = ("prefix", "name", "client__company")
-    fields = ("client", "key_prefix", "name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("client", "key_prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ("revoke",)
-
-    def has_add_permission(self, request):
-        return False  # issued from the client's page: the key is shown once there
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoked, not deleted: the list keeps which keys existed
-
-    @admin.display(description="Key", ordering="prefix")
-    def key_prefix(self, key: ApiKey) -> str:
-        return f"cfk_{key.prefix}_…"
-
-    @admin.action(description="Revoke the selected keys", permissions=["change"])
-    def revoke(self, request, queryset):
-        count = sum(
-            services.api_key_revoke(key_id=pk) for pk in queryset.values_list("pk", flat=True)
-        )
-        self.message_user(request, f"{count} key(s) revoked.", messages.SUCCESS)
-
-
-# --- quotes ------------------------------------------------------------------------------
 
 
 class ReplyDueFilter(admin.SimpleListFilter):
@@ -639,94 +431,3 @@ class QuoteAdmin(admin.ModelAdmin):
                 show_delete=False,
             )
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
-
-
-# --- inquiries ---------------------------------------------------------------------------
-
-
-@admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
-    # Seven narrow columns, so that the list fits 1280 px beside the admin's navigation and
-    # filters: contact details and the requested product each share one cell, text wraps.
-    list_display = (
-        "received",
-        "company",
-        "contact",
-        "requested",
-        "quantity",
-        "handled",
-        "staff_notified",
-    )
-    list_display_links = ("received", "company")
-    list_filter = (
-        "handled",
-        "product__material",
-        ("staff_notified_at", admin.EmptyFieldListFilter),
-    )
-    list_select_related = ("product", "phone_model")
-    search_fields = ("company", "name", "email", "message", "product__name")
-    date_hierarchy = "created_at"
-    autocomplete_fields = ("product", "phone_model")
-    readonly_fields = ("created_at", "staff_notified_at", "variant", "ship_country", "quote_link")
-    fieldsets = (
-        (None, {"fields": ("company", "name", "email")}),
-        (
-            "Request",
-            {
-                "fields": (
-                    "product",
-                    "phone_model",
-                    "variant",
-                    "quantity",
-                    "ship_country",
-                    "message",
-                )
-            },
-        ),
-        ("Follow-up", {"fields": ("quote_link", "handled", "created_at", "staff_notified_at")}),
-    )
-    actions = ("mark_handled", "mark_unhandled")
-
-    class Media:
-        css = {"all": ["css/admin-wholesale.css"]}
-
-    @admin.display(description="Received", ordering="created_at")
-    def received(self, obj: Inquiry) -> str:
-        return date_format(timezone.localtime(obj.created_at), "j M Y, H:i")
-
-    @admin.display(description="Contact", ordering="name")
-    def contact(self, obj: Inquiry):
-        return format_html("{}<br>{}", obj.name, obj.email)
-
-    @admin.display(description="Request", ordering="product__name")
-    def requested(self, obj: Inquiry):
-        product = obj.product or "deleted product"
-        if obj.phone_model is None:
-            return format_html("{}", product)
-        return format_html('{}<br><span class="cf-muted">for {}</span>', product, obj.phone_model)
-
-    @admin.display(description="Quote")
-    def quote_link(self, obj: Inquiry):
-        quote = Quote.objects.filter(inquiry=obj).first() if obj.pk else None
-        if quote is None:
-            return "none (quote it by hand)"
-        return format_html(
-            '<a href="{}">{}</a> ({})',
-            reverse("admin:wholesale_quote_change", args=[quote.pk]),
-            quote.number,
-            quote.get_status_display(),
-        )
-
-    @admin.display(description="Mailed", boolean=True, ordering="staff_notified_at")
-    def staff_notified(self, obj: Inquiry) -> bool:
-        return obj.staff_notified_at is not None
-
-    @admin.action(description="Mark as handled", permissions=["change"])
-    def mark_handled(self, request, queryset):
-        count = queryset.filter(handled=False).update(handled=True)
-        self.message_user(request, f"{count} inquiry(ies) marked as handled.", messages.SUCCESS)
-
-    @admin.action(description="Mark as not handled", permissions=["change"])
-    def mark_unhandled(self, request, queryset):
-        count = queryset.filter(handled=True).update(handled=False)
-        self.message_user(request, f"{count} inquiry(ies) marked as not handled.", messages.SUCCESS)
