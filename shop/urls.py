@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.defaults import server_error
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import shop.converters  # noqa: F401 - registers the "printable" path converter
 from shop.checkout import urls as checkout_urls
 from shop.orders import urls as orders_urls
+from shop.wholesale.api.errors import is_api
+from shop.wholesale.api.errors import server_error as api_server_error
 
 admin.site.site_header = "caseforge staff"
 admin.site.site_title = "caseforge staff"
@@ -38,11 +41,6 @@ urlpatterns = [
 
 def handler500(request):
     """JSON for the API (its one error shape), Django's page for the rest."""
-    from django.views.defaults import server_error
-
-    from shop.wholesale.api.errors import is_api
-    from shop.wholesale.api.errors import server_error as api_server_error
-
     return api_server_error(request) if is_api(request) else server_error(request)
 
 

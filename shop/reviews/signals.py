@@ -21,6 +21,7 @@ import threading
 from django.db import transaction
 from django.db.models.signals import post_delete
 
+from . import services
 from .models import Review, ReviewPhoto
 
 _pending = threading.local()
@@ -35,8 +36,6 @@ def _products_pending() -> set[int]:
 def _refresh_pending() -> None:
     # One callback per deleted review is registered; the first to run does the work for
     # all of them (ids of a rolled-back deletion that linger are re-rated harmlessly).
-    from . import services
-
     pending = _products_pending()
     product_ids = set(pending)
     pending.clear()

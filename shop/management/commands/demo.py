@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.runserver import naiveip_re
 
+from shop.wholesale.demo import CLIENT, seed_wholesale_demo
+
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
 
@@ -45,8 +47,6 @@ class Command(BaseCommand):
         self.stdout.write("[2/4] Loading the demo catalog ...")
         call_command("seed_demo", site=site, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("[3/4] Loading the wholesale demo ...")
-        from shop.wholesale.demo import CLIENT, seed_wholesale_demo
-
         tally = seed_wholesale_demo()
         self.stdout.write(
             f"        price group, client, terms and tiers: {tally}. An API key for the "
