@@ -118,25 +118,42 @@ def prism(rect: RoundedRect, z0: float, z1: float, segments: int) -> manifold3d.
     return manifold3d.Manifold.extrude(section, z1 - z0).translate((0.0, 0.0, z0))
 
 
-def _slot_cutter(slot: SlotCut, reach: float, segments: int) -> manifold3d.Manifold:
-    """A stadium prism through the wall, from just outside it to `reach` inside."""
-    length = slot.hi_mm - slot.lo_mm
-    across = slot.z_hi_mm - slot.z_lo_mm
+def _wall_cutters(
+    slots: tuple[SlotCut, ...], reach: float, segments: int
+) -> list[manifold3d.Manifold]:
+    """One prism per side wall through all its slots, from just outside the wall to `reach`
+    inside: the wall's stadiums joined in its plane, then extruded once.
+
+    Every slot of a wall spans the same depth across it, so this is exactly the union of the
+    slots' own stadium prisms; joining them in 2D spares the 3D boolean the intersections of
+    overlapping cutters (a join overlaps the two slots it joins), which cost it several times
+    the rest of the case.
+    """
+    walls: dict[tuple[str, float], list[np.ndarray]] = {}
+    for slot in slots:
+        length = slot.hi_mm - slot.lo_mm
+        across = slot.z_hi_mm - slot.z_lo_mm
+        # in (a, b) = (along the wall, up the wall): a is y for axis x, x for axis y; b is z
+        stadium = RoundedRect(slot.lo_mm, slot.z_lo_mm, length, across, min(length, across) / 2)
+        walls.setdefault((slot.axis, slot.face_mm), []).append(
+            rounded_rect_points(stadium, segments)
+        )
     depth = reach + _EPS
-    stadium = RoundedRect(-length / 2, -across / 2, length, across, min(length, across) / 2)
-    section = manifold3d.CrossSection([rounded_rect_points(stadium, segments)])
-    # centred on the origin in (a, b, c) = (along the wall, across the wall, into the wall);
-    # symmetric in all three, so only a proper rotation and the centre matter
-    prism = manifold3d.Manifold.extrude(section, depth).translate((0.0, 0.0, -depth / 2))
-    inward = 1.0 if slot.face_mm == 0.0 else -1.0
-    normal_centre = slot.face_mm + inward * (reach - _EPS) / 2
-    along_centre = (slot.lo_mm + slot.hi_mm) / 2
-    z_centre = (slot.z_lo_mm + slot.z_hi_mm) / 2
-    if slot.axis == "x":  # x = c, y = a, z = b
-        m = [[0, 0, 1, normal_centre], [1, 0, 0, along_centre], [0, 1, 0, z_centre]]
-    else:  # x = a, y = -c, z = b
-        m = [[1, 0, 0, along_centre], [0, 0, -1, normal_centre], [0, 1, 0, z_centre]]
-    return prism.transform(np.array(m, dtype=float))
+    cutters = []
+    for (axis, face_mm), contours in walls.items():
+        # counter-clockwise stadiums: the non-zero fill of all of them is their union
+        section = manifold3d.CrossSection(contours, manifold3d.FillRule.NonZero)
+        # extruded along c (into the wall), centred on c = 0; symmetric in c, so only a
+        # proper rotation and the centre across the wall matter
+        prism = manifold3d.Manifold.extrude(section, depth).translate((0.0, 0.0, -depth / 2))
+        inward = 1.0 if face_mm == 0.0 else -1.0
+        normal_centre = face_mm + inward * (reach - _EPS) / 2
+        if axis == "x":  # x = c, y = a, z = b
+            m = [[0, 0, 1, normal_centre], [1, 0, 0, 0], [0, 1, 0, 0]]
+        else:  # x = a, y = -c, z = b
+            m = [[1, 0, 0, 0], [0, 0, -1, normal_centre], [0, 1, 0, 0]]
+        cutters.append(prism.transform(np.array(m, dtype=float)))
+    return cutters
 
 
 def _check_segments(segments: int) -> int:
@@ -193,7 +210,7 @@ def build_manifold(
     cutters.append(prism(lay.camera, z_low - _EPS, cam_top, segments))
     # deep enough to clear a wall that curves away inside a rounded corner
     reach = params.tolerance_mm + params.wall_mm + device.corner_radius_mm + 1.0
-    cutters.extend(_slot_cutter(s, reach, segments) for s in lay.slots)
+    cutters.extend(_wall_cutters(lay.slots, reach, segments))
     if relief is not None:
         cutter = _relief_cutter(lay, params, relief, relief_depth_mm, relief_cell_mm)
         if cutter is not None:

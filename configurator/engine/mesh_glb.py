@@ -120,23 +120,35 @@ def _crease_normals(
     corner_face = np.repeat(np.arange(len(faces)), 3)
     order = np.argsort(corner_vertex, kind="stable")
     sorted_vertex = corner_vertex[order]
+    sorted_face = corner_face[order]
     starts = np.flatnonzero(np.r_[True, sorted_vertex[1:] != sorted_vertex[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
     group_start = np.repeat(starts, sizes)
     group_size = np.repeat(sizes, sizes)
-    # every ordered pair (i, j) of corners that share a vertex
-    i = np.repeat(np.arange(len(order)), group_size)
-    first = np.cumsum(group_size) - group_size
-    j = group_start[i] + (np.arange(len(i)) - first[i])
-    fi = corner_face[order[i]]
-    fj = corner_face[order[j]]
+    # Corners of one vertex whose faces have bit for bit the same unit normal (a flat fan:
+    # the lid, the floor, the walls) have the same smooth neighbours, summed in the same
+    # order: each such class is summed once, by its first corner, and shared.
+    classes = np.column_stack((sorted_vertex.astype(np.int64), unit[sorted_face].view(np.int64)))
+    by_class = np.lexsort(classes.T[::-1])
+    ordered = classes[by_class]
+    new_class = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    rep = by_class[new_class]  # one corner of each class, sorted by vertex
+    cls = np.empty(len(order), dtype=np.int64)
+    cls[by_class] = np.cumsum(new_class) - 1
+    # every ordered pair (i, j) of a class's first corner i and a corner j at its vertex
+    rep_size = group_size[rep]
+    i = np.repeat(np.arange(len(rep)), rep_size)
+    first = np.cumsum(rep_size) - rep_size
+    j = group_start[rep][i] + (np.arange(len(i)) - first[i])
+    fi = sorted_face[rep][i]
+    fj = sorted_face[j]
     smooth = np.einsum("ij,ij->i", unit[fi], unit[fj]) > cos_crease
-    i, fj = i[smooth], fj[smooth]
+    i, weights = i[smooth], cross[fj[smooth]]
     summed = np.column_stack(
-        [np.bincount(i, weights=cross[fj, k], minlength=len(order)) for k in range(3)]
+        [np.bincount(i, weights=weights[:, k], minlength=len(rep)) for k in range(3)]
     )
-    corner_normal = np.empty_like(summed)
-    corner_normal[order] = summed
+    corner_normal = np.empty((len(order), 3))
+    corner_normal[order] = summed[cls]
     norm = np.linalg.norm(corner_normal, axis=1)
     weak = norm < 1e-12  # only slivers around a vertex: fall back to the face's own normal
     corner_normal[weak] = unit[corner_face[weak]]
