@@ -244,7 +244,8 @@ def _cmd_mesh(args: argparse.Namespace) -> None:
         else:
             artworks = {}
         texture = render_print(spec, artworks, layout, MESH_TEXTURE_DPI)
-    # Imported here: the mesh stack (trimesh, manifold3d) is only needed by this command.
+    # Imported here, not hiding a circle: the mesh stack (trimesh, manifold3d) is only
+    # needed by this command; `mesh` never imports the CLI.
     from . import mesh
 
     try:
@@ -257,7 +258,8 @@ def _cmd_mesh(args: argparse.Namespace) -> None:
 def _cmd_fitcheck(args: argparse.Namespace) -> None:
     _output_dir(args.out)
     device = get_device(args.device)
-    # Imported here: the mesh stack (trimesh, manifold3d) is only needed by this command.
+    # Imported here, not hiding a circle: the mesh stack (trimesh, manifold3d) is only
+    # needed by this command; `mesh` never imports the CLI.
     from . import fitcheck, mesh
 
     try:

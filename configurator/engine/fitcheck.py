@@ -68,18 +68,20 @@ class FitFiles:
 def frame_manifold(device: Device, params: CaseParams, segments: int = 32) -> manifold3d.Manifold:
     """The case solid intersected with the walls, a band of back beside them and a ring of
     back around the camera hole (mesh frame of `mesh`)."""
-    from . import mesh  # the mesh stack (trimesh, manifold3d) is loaded only when needed
+    # Deferred, not hiding a circle: the mesh stack (trimesh, manifold3d) is loaded only when
+    # needed; `mesh` never imports this module.
+    from . import mesh
 
     solid = mesh.build_manifold(device, params, segments)
     lay = mesh.case_layout(device, params)
     low, high = -(MAX_PROTRUSION_MM + 2.0), lay.z_top + 1.0
     inset = params.wall_mm + params.tolerance_mm + FRAME_BAND_MM
     inner = grow(lay.outline, -inset)
-    keep = mesh._prism(lay.outline, low, high, segments)
+    keep = mesh.prism(lay.outline, low, high, segments)
     if inner.width_mm > 0 and inner.height_mm > 0:
-        keep -= mesh._prism(inner, low - 1.0, high + 1.0, segments)
+        keep -= mesh.prism(inner, low - 1.0, high + 1.0, segments)
     ring = grow(lay.camera, CAMERA_RING_MM)
-    keep += mesh._prism(ring, low, high, segments)
+    keep += mesh.prism(ring, low, high, segments)
     # joined to the nearer side wall, so that the frame stays in one piece
     if ring.x_mm + ring.width_mm / 2 <= lay.outline.width_mm / 2:
         x0, x1 = 0.0, ring.x_mm + ring.radius_mm
@@ -92,10 +94,10 @@ def frame_manifold(device: Device, params: CaseParams, segments: int = 32) -> ma
         max(ring.height_mm - 2 * ring.radius_mm, 2 * CAMERA_RING_MM),
         0.0,
     )
-    keep += mesh._prism(tab, low, high, segments)
+    keep += mesh.prism(tab, low, high, segments)
     band = camera_bar(device, params)
     if band is not None:  # the raised roof over a camera bar, whole
-        keep += mesh._prism(band, low, high, segments)
+        keep += mesh.prism(band, low, high, segments)
     frame = solid ^ keep
     if frame.status() != manifold3d.Error.NoError or frame.is_empty():
         raise mesh.MeshError(f"building the fit frame for {device.slug} failed")
@@ -104,6 +106,8 @@ def frame_manifold(device: Device, params: CaseParams, segments: int = 32) -> ma
 
 def frame_files(device: Device, params: CaseParams, segments: int = 32) -> tuple[bytes, bytes]:
     """The fit frame as binary STL and 3MF (mm); MeshError if it is not a closed volume."""
+    # Deferred, not hiding a circle: only postpones loading the mesh stack (numpy, trimesh,
+    # manifold3d) until a frame is written; `mesh` never imports this module.
     import numpy as np
     import trimesh
 
