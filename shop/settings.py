@@ -6,23 +6,17 @@ published secret key and demo conveniences; `manage.py demo` and `manage.py runs
 for themselves when DEBUG is unset, and the test suite sets it in tests/settings.py. Every
 other variable has an embedded default so that a fresh clone runs with SQLite, local media
 and eager tasks.
+
+This module holds the apps, middleware and URLs, and imports the settings of one role each
+from shop/conf/: the environment and DEBUG (environment.py), files and S3 (storage.py),
+Celery (queues.py), the wholesale API (wholesale_api.py), and HTTPS, CSP and login lockouts
+(security.py). Each part is imported where its settings sat, so the checks that refuse to
+start run in the same order.
 """
 
-from datetime import timedelta
-from pathlib import Path
-
-import environ
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-# A server or worker (wsgi, asgi, gunicorn, celery) never runs in development mode unless told.
-DEBUG = env.bool("DEBUG", default=False)
+from shop.conf.environment import BASE_DIR, DEBUG, VAR_DIR, env
 
 _DEV_SECRET_KEY = "django-insecure-caseforge-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -35,10 +29,6 @@ if not SECRET_KEY:
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
     SECRET_KEY = _DEV_SECRET_KEY
-
-# A reverse proxy in front (nginx, a load balancer) that sets X-Forwarded-Proto and appends the
-# client address to X-Forwarded-For. Without one, clients could forge both headers.
-BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 
 # Loopback only unless told. Django's test runner adds "testserver" for the suite itself;
 # a production process never answers to it.
@@ -173,71 +163,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
-MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Files anyone may see by their URL (staff's product photos); see S3 below.
-    "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
-}
-
-# S3-compatible object storage (django-storages) instead of the local file system, when
-# S3_BUCKET is set (see shop/storage.py): "default" private (private ACL, URLs signed for
-# S3_URL_EXPIRE seconds; product renders are served by the app's own view), "public"
-# public-read for staff's product photos (at S3_CUSTOM_DOMAIN, a CDN, when set). A
-# half-configured S3 refuses to start rather than quietly writing files to the local disk.
-S3_BUCKET = env.str("S3_BUCKET", default="")
-_S3_VARS = {
-    name: env.str(name, default="")
-    for name in (
-        "S3_ENDPOINT_URL",
-        "S3_REGION",
-        "S3_ACCESS_KEY_ID",
-        "S3_SECRET_ACCESS_KEY",
-        "S3_CUSTOM_DOMAIN",
-        "S3_URL_EXPIRE",
-    )
-}
-if not S3_BUCKET and any(_S3_VARS.values()):
-    raise ImproperlyConfigured(
-        f"{', '.join(n for n, v in _S3_VARS.items() if v)} set but S3_BUCKET is not: set "
-        "S3_BUCKET to store files on S3, or unset the S3_* variables for the local disk."
-    )
-if S3_BUCKET:
-    if bool(_S3_VARS["S3_ACCESS_KEY_ID"]) != bool(_S3_VARS["S3_SECRET_ACCESS_KEY"]):
-        raise ImproperlyConfigured(
-            "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither, "
-            "for the machine's own AWS credentials)."
-        )
-    if not (_S3_VARS["S3_REGION"] or _S3_VARS["S3_ENDPOINT_URL"]):
-        raise ImproperlyConfigured(
-            "S3_BUCKET is set without S3_REGION (AWS) or S3_ENDPOINT_URL (another "
-            "S3-compatible service): set the one that says where the bucket is."
-        )
-    S3_URL_EXPIRE = env.int("S3_URL_EXPIRE", default=300)
-    from shop.storage import s3_storages
-
-    STORAGES.update(
-        s3_storages(
-            bucket=S3_BUCKET,
-            endpoint_url=_S3_VARS["S3_ENDPOINT_URL"],
-            region=_S3_VARS["S3_REGION"],
-            access_key=_S3_VARS["S3_ACCESS_KEY_ID"],
-            secret_key=_S3_VARS["S3_SECRET_ACCESS_KEY"],
-            custom_domain=_S3_VARS["S3_CUSTOM_DOMAIN"],
-            expire=S3_URL_EXPIRE,
-        )
-    )
+# Static files, media, and S3-compatible object storage when S3_BUCKET is set.
+from shop.conf.storage import *  # noqa: E402, F403
 
 # Mail: console by default; EMAIL_URL=smtp://user:pass@host:587 (or smtp+tls://) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -275,65 +202,9 @@ SHIPPING_FREE_OVER = env.str("SHIPPING_FREE_OVER", default="50.00")
 # Where the shop is served from: links in mail (to an order's page) are made absolute with it.
 SHOP_BASE_URL = env.str("SHOP_BASE_URL", default="http://127.0.0.1:8000")
 
-# Celery: with no REDIS_URL every task runs eagerly in the web process (said once at start-up).
-REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Two queues: `default` (mail, webhooks, order moves, the outbox relay) and `render` (below).
-CELERY_TASK_DEFAULT_QUEUE = "default"
-# A task taken by a worker whose machine vanished goes back to the queue after this long
-# (Redis); longer than any task's hard time limit plus its longest retry delay.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1800}
-# A worker that loses Redis stops its running tasks (they will be delivered again) rather
-# than finishing them alongside their redelivered copies.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# Renders are slow and memory-hungry: they get their own queue, and workers of their own
-# (`celery -A shop worker -Q render`), so mail and imports never wait behind them.
-CELERY_TASK_ROUTES = {
-    "configurator.tasks.render_design_job": {"queue": "render"},
-    "shop.orders.tasks.order_render_line": {"queue": "render"},
-    # Quick database work: pricing a quote takes milliseconds.
-    "shop.wholesale.tasks.quote_price_job": {"queue": "default"},
-}
-# Periodic jobs (`celery -A shop beat`): relay the outbox rows the broker missed, give back
-# the stock of unpaid orders whose hold ran out, retry webhook events not yet processed,
-# delete expired sessions.
-CELERY_BEAT_SCHEDULE = {
-    "outbox-relay": {"task": "shop.outbox.tasks.outbox_relay", "schedule": 10.0},
-    "orders-release-expired": {
-        "task": "shop.orders.tasks.orders_release_expired",
-        "schedule": 60.0,
-    },
-    "payments-webhook-retry": {
-        "task": "shop.payments.tasks.webhook_events_retry",
-        "schedule": 60.0,
-    },
-    # Wholesale callbacks whose next attempt is due (retries with backoff).
-    "wholesale-callbacks-retry-due": {
-        "task": "shop.wholesale.callback_tasks.callbacks_retry_due",
-        "schedule": 15.0,
-    },
-    # Sent quotes past their date expire; those nearing it are warned once.
-    "wholesale-quotes-expire": {
-        "task": "shop.wholesale.tasks.quotes_expire_job",
-        "schedule": 300.0,
-    },
-    # The API's Idempotency-Key rows older than WHOLESALE_IDEMPOTENCY_KEEP_HOURS.
-    "wholesale-idempotency-purge": {
-        "task": "shop.wholesale.tasks.idempotency_purge",
-        "schedule": 3600.0,
-    },
-    # Expired sessions (database sessions are otherwise kept for ever): clearsessions.
-    "sessions-clear-expired": {
-        "task": "shop.accounts.tasks.sessions_clear_expired",
-        "schedule": 3600.0,
-    },
-}
+# Celery: its broker, queues, routes and periodic jobs.
+from shop.conf.queues import *  # noqa: E402, F403
+from shop.conf.queues import REDIS_URL  # noqa: E402
 
 CACHES = {
     "default": (
@@ -347,192 +218,11 @@ CACHES = {
     )
 }
 
-# The wholesale API (shop/wholesale/api): a client's API key on every request, one JSON
-# error shape, throttled per key (429 with Retry-After), JSON bodies bounded in size and
-# depth, cursor pages.
-REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["shop.wholesale.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "shop.wholesale.api.throttling.ApiKeyThrottle",
-        "shop.wholesale.api.throttling.ApiKeyWriteThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "wholesale": env.str("WHOLESALE_API_RATE", default="600/min"),
-        "wholesale-write": env.str("WHOLESALE_API_WRITE_RATE", default="60/min"),
-    },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["shop.wholesale.api.parsers.BoundedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "shop.wholesale.api.pagination.Cursor",
-    "EXCEPTION_HANDLER": "shop.wholesale.api.errors.api_exception_handler",
-    "UNAUTHENTICATED_USER": None,
-    "NUM_PROXIES": None,
-    # No `?format=`: the answer's type is negotiated by `Accept` only (JSON, or the PDF
-    # where said), so no endpoint takes a parameter its schema does not declare.
-    "URL_FORMAT_OVERRIDE": None,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "caseforge API",
-    "DESCRIPTION": """\
-The wholesale API for resellers and shops (`/api/v1/`), and the configurator's endpoints
-(`/design/api/`) that the design editor uses.
+# Security: HTTPS, secure cookies, HSTS, CSP, Permissions-Policy, login lockouts.
+from shop.conf.security import *  # noqa: E402, F403
 
-## Getting started
-1. **Get a key from staff.** Keys look like `cfk_1a2b3c4d_…`; staff see the key once, when
-   they make it, and can revoke it. Keep it secret: it is your account.
-2. **Send it on every request**: `Authorization: Api-Key cfk_…`. No key, or an unknown or
-   revoked one, answers `401` with `WWW-Authenticate: Api-Key`.
-3. **Read the catalog** with your prices: `GET /api/v1/variants/?phone_model=iphone-15`.
-   Lists are cursor-paginated: follow `next` until it is null.
-4. **Upload a picture** (`POST /api/v1/artworks/`, multipart field `file`) and **save a
-   design** (`POST /api/v1/designs/`) if you want your own print.
-5. **Request a quote** (`POST /api/v1/quotes/`). It is priced within minutes and sent
-   (some quotes are checked by staff first; we reply within 24 hours). Poll
-   `GET /api/v1/quotes/{number}/`, or register a callback.
-6. **Accept it** (`POST /api/v1/quotes/{number}/accept/` with a shipping address): the
-   answer is your order and how to pay it (a payment page when prepaid, an invoice due
-   date on net terms). Follow it at `GET /api/v1/orders/{number}/`.
-
-## Idempotency
-Send an `Idempotency-Key` header (up to 255 printable characters, e.g. a UUID) on
-`POST /quotes/`, `/quotes/{number}/accept/`, `/quotes/{number}/decline/` and `/designs/`.
-Retrying with the same key and body replays the first answer (`Idempotent-Replayed: true`);
-the same key with another body answers `422`; while the first is still running, `409`.
-Keys are yours alone; a refused request frees its key.
-
-## Errors
-Every error is JSON: `{"error": "<one line>", "code": "<machine code>"}`, plus
-`"fields": {"lines.0.sku": ["…"]}` for invalid input (`400`). Another client's quote,
-order or design is a `404`, like one that does not exist, and so is any method on a path
-under `/api/v1/` that is no endpoint. A query parameter an operation does not declare is
-a `400`, never ignored. `OPTIONS` answers `204` with `Allow`.
-
-## Limits
-Requests are throttled per key (writes more strictly): `429` with `Retry-After` in
-seconds. After 30 wrong keys in 10 minutes from one address, every request from it that
-sends a key is a `429` (`auth_throttled`) until the period ends, right keys included.
-JSON bodies are limited to 256 KB and pictures to 25 MB (`413`).
-
-## Callbacks
-`PUT /api/v1/callback/` with an HTTPS URL. Events `quote.ready`, `quote.expiring` and
-`order.status` are POSTed there, signed per [Standard Webhooks](https://www.standardwebhooks.com/)
-with the secret (`whsec_…`) that `GET /api/v1/callback/` shows: verify `webhook-id`,
-`webhook-timestamp` and `webhook-signature` with any Standard Webhooks library. Failed
-deliveries are retried with backoff.
-""",
-    "VERSION": "1.0.0",
-    # Swagger UI from the installed sidecar package, not a CDN: the docs work offline.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # The schema and the docs are public (no key).
-    "SERVE_AUTHENTICATION": [],
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "shop.wholesale.api.serializers.COUNTRY_CHOICES"},
-    "TAGS": [
-        {"name": "Account", "description": "Your account and callback URL."},
-        {"name": "Catalog", "description": "Phone models, products, variants with your prices."},
-        {"name": "Designs", "description": "Your pictures and designs (the configurator's)."},
-        {"name": "Quotes", "description": "Request, read, accept or decline quotes."},
-        {"name": "Orders", "description": "Orders made from your quotes."},
-    ],
-    # The configurator's plain Django views, described by hand (configurator/openapi.py).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "configurator.openapi.configurator_paths",
-        "shop.wholesale.api.openapi.api_schema_finish",
-    ],
-}
-
-# Security: strict when DEBUG is off, so `manage.py check --deploy` passes.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-# JSON {"error": ...} for API clients, Django's page for the rest (shop/csrf.py).
-CSRF_FAILURE_VIEW = "shop.csrf.csrf_failure"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-# Preloading is opt-in: once browsers ship the domain in their HSTS list, taking it out takes
-# months, and every subdomain must serve HTTPS meanwhile. Without it `check --deploy` would
-# warn (security.W021), so that warning is silenced unless preloading is asked for.
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-
-# Content-Security-Policy (django-csp): no inline script anywhere. An inline <style> element
-# needs the request's nonce, except the 500 page's, which renders without a request and is
-# allowed by hash (tests/shop/test_csp.py checks it against the template). Style attributes
-# stay allowed (colour swatches set a CSS variable per colour; the admin uses them too):
-# they cannot run script.
-ERROR_PAGE_STYLE_HASH = "'sha256-iG+hq4Al9DIRj1g+AW5nK0HoTF01GS0Lzk9BupmHOPI='"
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF, NONCE, ERROR_PAGE_STYLE_HASH],
-        "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    }
-}
-if S3_BUCKET:
-    # Staff's product photos are shown from the public storage (its CDN, or the bucket).
-    from urllib.parse import urlsplit
-
-    if _S3_VARS["S3_CUSTOM_DOMAIN"]:
-        _public_origin = f"https://{_S3_VARS['S3_CUSTOM_DOMAIN']}"
-    elif _S3_VARS["S3_ENDPOINT_URL"]:
-        _parts = urlsplit(_S3_VARS["S3_ENDPOINT_URL"])
-        _public_origin = f"{_parts.scheme}://{_parts.netloc}"
-    else:
-        _public_origin = f"https://{S3_BUCKET}.s3.{_S3_VARS['S3_REGION']}.amazonaws.com"
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_public_origin)
-# Browser features the shop never uses are switched off for it and anything it embeds.
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "browsing-topics",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "hid",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "serial",
-        "usb",
-    )
-}
-# AR in the case editor's 3D view (<model-viewer ar>, WebXR mode) asks for this; own pages only.
-PERMISSIONS_POLICY["xr-spatial-tracking"] = ["self"]
-
-# Admin (and later shopper) logins: django-axes locks out an account at one client address
-# after LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES. Other
-# accounts, and the same account from other addresses, are not affected. Staff see and
-# clear lockouts in the admin ("Access attempts").
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=60))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-# One key per client network, as the rate limits use: an IPv6 host holds a whole /64.
-AXES_CLIENT_IP_CALLABLE = "shop.client.client_network"
-# The admin's form posts "username"; allauth's posts "login" and authenticates by "email".
-AXES_USERNAME_CALLABLE = "shop.accounts.throttle.login_name"
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The wholesale API: Django REST framework and its OpenAPI schema.
+from shop.conf.wholesale_api import *  # noqa: E402, F403
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 """Where files go: `STORAGES` for S3-compatible object storage (django-storages).
 
-Used by shop/settings.py when S3_BUCKET is set (and by the S3 test against moto). Two
+Used by shop/conf/storage.py when S3_BUCKET is set (and by the S3 test against moto). Two
 aliases share one bucket under different prefixes:
 
 - "default", under private/: artworks, renditions of designs and product renders. Objects

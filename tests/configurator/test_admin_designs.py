@@ -119,7 +119,7 @@ def test_render_button_runs_a_job_and_the_page_then_links_the_files(
     assert job.status == RenderJob.Status.DONE and job.done == job.total
     html = staff_client.get(response["Location"]).content.decode()
     assert f'href="{download_url(design, Kind.PRINT_PDF)}"' in html
-    assert 'data-render-progress-url="' in html and 'data-finished="true"' in html
+    assert 'data-progress-url="' in html and 'data-finished="true"' in html
     progress = staff_client.get(f"{ADMIN}/renderjob/{job.pk}/progress/").json()
     assert progress["done"] == progress["total"] == len(production.PRODUCTION_KINDS)
     assert progress["finished"] is True and progress["status"] == "done"
@@ -152,8 +152,8 @@ def test_render_job_list_and_page(staff_client):
     html = staff_client.get(f"{ADMIN}/renderjob/").content.decode()
     assert design.token in html and "1 of 2" in html
     page = staff_client.get(f"{ADMIN}/renderjob/{job.pk}/change/").content.decode()
-    assert f'data-render-progress-url="{ADMIN}/renderjob/{job.pk}/progress/"' in page
-    assert 'data-finished="false"' in page and "render-progress.js" in page
+    assert f'data-progress-url="{ADMIN}/renderjob/{job.pk}/progress/"' in page
+    assert 'data-finished="false"' in page and "js/progress.js" in page
 
 
 EXPECTED = {

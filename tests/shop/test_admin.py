@@ -845,7 +845,7 @@ def test_a_large_import_runs_as_a_job_staff_can_follow(
     assert job.source == ""
 
     page = staff_client.get(response["Location"]).content.decode()
-    assert 'data-progress-url="' in page and "js/import-progress.js" in page
+    assert 'data-progress-url="' in page and "js/progress.js" in page
     assert "8 new, 0 updated, 0 unchanged." in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
     progress = staff_client.get(reverse("admin:catalog_importjob_progress", args=[job.pk]))
