@@ -3,7 +3,7 @@
 Designs are immutable, so their pages are read-only. A design's page lists its production
 files with a download link each (`configurator.downloads`), its preflight findings, and a
 "Render production files" button that queues a render job on the Celery `render` queue;
-the page then follows the job (static/js/render-progress.js polls its progress) and
+the page then follows the job (static/js/progress.js polls its progress) and
 reloads when it has finished.
 """
 

@@ -153,7 +153,7 @@ IMPORT_JOB_MODELS = {ImportJob.Kind.PRODUCTS: CaseProduct, ImportJob.Kind.VARIAN
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     """Large CSV imports, read-only: staff who may import watch them here. The change page
-    polls `progress/` (static/js/import-progress.js) until the job has finished."""
+    polls `progress/` (static/js/progress.js) until the job has finished."""
 
     list_display = ("created_at", "kind", "file_name", "status", "progress", "created_by")
     list_filter = ("status", "kind")
