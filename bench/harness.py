@@ -29,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # gunicorn as deployed: the repository's gunicorn.conf.py (threaded workers).
 PRODUCTION_CONFIG = ("-c", str(ROOT / "gunicorn.conf.py"))
-# gunicorn's own defaults (sync workers), two processes.
-SYNC_WORKERS = ("shop.wsgi:application", "--workers", "2")
+# gunicorn's own defaults (sync workers), two processes; no control socket, as in
+# gunicorn.conf.py (its default path is one per user: two servers at once would share it).
+SYNC_WORKERS = ("shop.wsgi:application", "--workers", "2", "--no-control-socket")
 READY_PATH = "/bench/bare/"
 
 
