@@ -18,44 +18,26 @@ within one run, not absolute capacity.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import SYNC_WORKERS, gunicorn, manage, scratch_folder, store_env  # noqa: E402
+
 GOALS = {"catalog": 0.25, "product": 0.30, "search": 0.10, "price": 0.10}
 # Uncached catalog pages: a search that matches most demo cases (by phone model name) and a
 # price range in the middle of the demo prices.
 SEARCH_QUERY = "?q=iphone"
 PRICE_QUERY = "?min_price=15&max_price=20"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer {url} within {timeout:.0f} s")
 
 
 def parse_wrk_duration(text: str) -> float:
@@ -117,75 +99,40 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    print("setting up: migrate, seed_demo, collectstatic ...", flush=True)
-    for command in (
-        ["migrate", "-v0"],
-        ["seed_demo", "--quiet", "--force"],
-        ["collectstatic", "--no-input", "-v0"],
-    ):
-        subprocess.run(manage + command, check=True, cwd=ROOT, env=env)
+    with scratch_folder() as tmp:
+        env = store_env(tmp, args.database_url)
+        print("setting up: migrate, seed_demo, collectstatic ...", flush=True)
+        for command in (
+            ["migrate", "-v0"],
+            ["seed_demo", "--quiet", "--force"],
+            ["collectstatic", "--no-input", "-v0"],
+        ):
+            manage(env, *command)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shop.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_for(f"{base}/bench/bare/")
-        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
-            html = response.read().decode()
-        slug = re.search(r'href="/products/([\w-]+)/"', html)
-        if not slug:
-            raise SystemExit("the catalog page lists no product")
-        targets = {
-            "bare": f"{base}/bench/bare/",
-            "catalog": f"{base}/",
-            "product": f"{base}/products/{slug.group(1)}/",
-            "search": f"{base}/{SEARCH_QUERY}",
-            "price": f"{base}/{PRICE_QUERY}",
-        }
-        load = load_with_wrk if shutil.which("wrk") else load_with_threads
-        print(
-            f"load: {load.__name__.removeprefix('load_with_')}, {args.connections} connections, "
-            f"{args.seconds} s per page, gunicorn 2 workers, database "
-            f"{env['DATABASE_URL'].split(':', 1)[0]}"
-        )
-        results = {}
-        for name, url in targets.items():
-            load(url, 2, args.connections)  # warm up caches and connections
-            results[name] = load(url, args.seconds, args.connections)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
+        with gunicorn(env, SYNC_WORKERS, stop_timeout=10) as server:
+            base = server.base
+            with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+                html = response.read().decode()
+            slug = re.search(r'href="/products/([\w-]+)/"', html)
+            if not slug:
+                raise SystemExit("the catalog page lists no product")
+            targets = {
+                "bare": f"{base}/bench/bare/",
+                "catalog": f"{base}/",
+                "product": f"{base}/products/{slug.group(1)}/",
+                "search": f"{base}/{SEARCH_QUERY}",
+                "price": f"{base}/{PRICE_QUERY}",
+            }
+            load = load_with_wrk if shutil.which("wrk") else load_with_threads
+            print(
+                f"load: {load.__name__.removeprefix('load_with_')}, {args.connections} "
+                f"connections, {args.seconds} s per page, gunicorn 2 workers, database "
+                f"{env['DATABASE_URL'].split(':', 1)[0]}"
+            )
+            results = {}
+            for name, url in targets.items():
+                load(url, 2, args.connections)  # warm up caches and connections
+                results[name] = load(url, args.seconds, args.connections)
 
     print(f"{'page':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, r in results.items():

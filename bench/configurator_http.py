@@ -34,12 +34,9 @@ import http.client
 import json
 import os
 import secrets
-import shutil
 import statistics
 import string
-import subprocess
 import sys
-import tempfile
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -47,8 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog import free_port, wait_for  # noqa: E402
 from bench.engine import photo_jpeg  # noqa: E402
+from bench.harness import gunicorn, manage, scratch_folder, store_env  # noqa: E402
 from configurator.engine import compose  # noqa: E402
 from configurator.engine.artwork import (  # noqa: E402
     load_master,
@@ -207,95 +204,63 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    (tmp / "static").mkdir()
-    print("setting up: photo, migrate ...", flush=True)
-    photo = photo_jpeg()
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], check=True, cwd=ROOT, env=env
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/bench/bare/")
-        client = Client(port)
+    with scratch_folder() as tmp:
+        env = store_env(tmp, args.database_url)
+        (tmp / "static").mkdir()
+        print("setting up: photo, migrate ...", flush=True)
+        photo = photo_jpeg()
+        manage(env, "migrate", "-v0")
+        with gunicorn(env, stop_timeout=20) as server:
+            port = server.port
+            client = Client(port)
 
-        # --- upload ---------------------------------------------------------------------
-        layouts = [layout_for(d, p) for d in builtin_devices().values() for p in DEFAULTS.values()]
-        bound = master_short_side_px((max(x.width_mm, x.height_mm) for x in layouts), MAX_DPI)
+            # --- upload ---------------------------------------------------------------------
+            layouts = [
+                layout_for(d, p) for d in builtin_devices().values() for p in DEFAULTS.values()
+            ]
+            bound = master_short_side_px((max(x.width_mm, x.height_mm) for x in layouts), MAX_DPI)
 
-        def intake(data: bytes) -> bytes:
-            master = load_master(data, bound)
-            pixels_sha256(master)  # what names the stored file
-            return stored_master(master)[0]
+            def intake(data: bytes) -> bytes:
+                master = load_master(data, bound)
+                pixels_sha256(master)  # what names the stored file
+                return stored_master(master)[0]
 
-        # Each timed upload is a photo of its own (same size and kind, another seed): the
-        # server stores by content, so the same bytes again would be found stored and not
-        # encoded. --same-photo times that instead: a shopper uploading the photo again.
-        seeds = [12] * args.uploads if args.same_photo else range(13, 13 + args.uploads)
-        photos = [photo_jpeg(seed=seed) for seed in seeds]
+            # Each timed upload is a photo of its own (same size and kind, another seed): the
+            # server stores by content, so the same bytes again would be found stored and not
+            # encoded. --same-photo times that instead: a shopper uploading the photo again.
+            seeds = [12] * args.uploads if args.same_photo else range(13, 13 + args.uploads)
+            photos = [photo_jpeg(seed=seed) for seed in seeds]
 
-        status, body = client.upload(photo)  # warm-up of both sides; also the artwork used
-        if status != 201:
-            raise SystemExit(f"the upload answered {status}: {body[:300]!r}")
-        artwork = json.loads(body)
-        stored = intake(photo)
-        http_ms, engine_ms = [], []
-        for each in photos:
-            ms, (status, body) = timed_ms(lambda: client.upload(each))  # noqa: B023
+            status, body = client.upload(photo)  # warm-up of both sides; also the artwork used
             if status != 201:
                 raise SystemExit(f"the upload answered {status}: {body[:300]!r}")
-            http_ms.append(ms)
-            engine_ms.append(timed_ms(lambda: intake(each))[0])  # noqa: B023
+            artwork = json.loads(body)
+            stored = intake(photo)
+            http_ms, engine_ms = [], []
+            for each in photos:
+                ms, (status, body) = timed_ms(lambda: client.upload(each))  # noqa: B023
+                if status != 201:
+                    raise SystemExit(f"the upload answered {status}: {body[:300]!r}")
+                http_ms.append(ms)
+                engine_ms.append(timed_ms(lambda: intake(each))[0])  # noqa: B023
 
-        # --- previews -------------------------------------------------------------------
-        specs = placements(artwork["id"], args.moves)
-        engine = EnginePreview(stored, artwork["width"], artwork["height"])
-        first_ms, (status, body) = timed_ms(lambda: client.preview(specs[0]))
-        if status != 200 or body[:4] != b"RIFF":
-            raise SystemExit(f"the preview answered {status}: {body[:300]!r}")
-        for document in specs:  # untimed pass: decodes and scenes on both sides
-            client.preview(document)
-            engine.warm(document)
-        served, rendered = [], []
-        for _ in range(args.rounds):
-            for document in specs:
-                ms, (status, body) = timed_ms(lambda d=document: client.preview(d))
-                if status != 200:
-                    raise SystemExit(f"the preview answered {status}: {body[:300]!r}")
-                served.append(ms)
-                rendered.append(timed_ms(lambda d=document: engine.render(d))[0])
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(tmp, ignore_errors=True)
+            # --- previews -------------------------------------------------------------------
+            specs = placements(artwork["id"], args.moves)
+            engine = EnginePreview(stored, artwork["width"], artwork["height"])
+            first_ms, (status, body) = timed_ms(lambda: client.preview(specs[0]))
+            if status != 200 or body[:4] != b"RIFF":
+                raise SystemExit(f"the preview answered {status}: {body[:300]!r}")
+            for document in specs:  # untimed pass: decodes and scenes on both sides
+                client.preview(document)
+                engine.warm(document)
+            served, rendered = [], []
+            for _ in range(args.rounds):
+                for document in specs:
+                    ms, (status, body) = timed_ms(lambda d=document: client.preview(d))
+                    if status != 200:
+                        raise SystemExit(f"the preview answered {status}: {body[:300]!r}")
+                    served.append(ms)
+                    rendered.append(timed_ms(lambda d=document: engine.render(d))[0])
 
     database = env["DATABASE_URL"].split(":", 1)[0]
     print(

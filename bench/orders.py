@@ -50,7 +50,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog import free_port, wait_for  # noqa: E402
+from bench.harness import gunicorn, manage, store_env  # noqa: E402
 
 GOAL_EVENTS = 200.0
 GOAL_PIPELINE = 1.3
@@ -396,62 +396,30 @@ def main() -> None:
     name = "caseforge_bench_" + secrets.token_hex(4)
     admin_sql(args.database_url, f'CREATE DATABASE "{name}"')
     tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": with_database(args.database_url, name),
-        "REDIS_URL": args.redis_url,
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "LOG_LEVEL": "WARNING",
-        "STRIPE_SECRET_KEY": "sk_test_bench",
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    env = store_env(
+        tmp,
+        with_database(args.database_url, name),
+        REDIS_URL=args.redis_url,
+        STRIPE_SECRET_KEY="sk_test_bench",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         # Never called here; a closed port, so a stray call fails at once.
-        "STRIPE_API_BASE": "http://127.0.0.1:9",
-        "EMAIL_URL": "dummymail://",
-    }
+        STRIPE_API_BASE="http://127.0.0.1:9",
+        EMAIL_URL="dummymail://",
+    )
     (tmp / "static").mkdir()
-    server = None
     try:
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"],
-            check=True,
-            cwd=ROOT,
-            env=env,
-        )
+        manage(env, "migrate", "-v0")
         django_setup(env)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"},
-        )
-        wait_for(f"http://127.0.0.1:{port}/bench/bare/")
-        print(f"PostgreSQL database {name}, Redis {args.redis_url}", flush=True)
+        served = {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"}
+        with gunicorn(served, stop_timeout=30) as server:
+            print(f"PostgreSQL database {name}, Redis {args.redis_url}", flush=True)
 
-        # The view applies each event before answering (shop/payments/views.py); the
-        # paid-order work it queues waits in Redis (flushed below): figure 3 measures it.
-        events = bench_webhooks(port, args.events)
-        server.terminate()
-        server.wait(30)
-        server = None
+            # The view applies each event before answering (shop/payments/views.py); the
+            # paid-order work it queues waits in Redis (flushed below): figure 3 measures it.
+            events = bench_webhooks(server.port, args.events)
         redis.Redis.from_url(args.redis_url).flushdb()  # the pipelines those payments queued
         print(
             f"webhooks: {events:,.0f} events/s signed, stored and applied "
@@ -478,9 +446,6 @@ def main() -> None:
             flush=True,
         )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
         try:
             from django.db import connections
 

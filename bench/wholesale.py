@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -42,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import SYNC_WORKERS, gunicorn, manage, scratch_folder, store_env  # noqa: E402
 from shop.wholesale import pricing  # noqa: E402
 
 D = Decimal
@@ -150,61 +148,28 @@ def http_load(url: str, seconds: float, connections: int, headers: dict[str, str
 
 
 def section_api(args) -> list[str]:
-    from bench.catalog import free_port, wait_for
-
-    tmp = Path(tempfile.mkdtemp(prefix="caseforge-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "LOG_LEVEL": "WARNING",
+    with scratch_folder() as tmp:
         # The load is one client: its throttle would answer 429s, not measure the API.
-        "WHOLESALE_API_RATE": "100000000/min",
-    }
-    env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["seed_demo", "--quiet", "--force"]):
-        # Captured: seed_demo prints the demo staff password.
-        subprocess.run(manage + command, check=True, cwd=ROOT, env=env, capture_output=True)
-    key = subprocess.run(
-        [*manage, "shell", "-c", CREATE_KEY],
-        check=True,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[-1]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--workers", "2"]
-        + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    headers = {"Authorization": f"Api-Key {key}", "Accept": "application/json"}
-    try:
-        wait_for(f"{base}/bench/bare/")
-        request = urllib.request.Request(f"{base}/api/v1/variants/", headers=headers)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            shown = len(json.loads(response.read())["results"])
-        figures = {}
-        for name, url, sent in (
-            ("bare DRF view", f"{base}/bench/bare-drf/", {"Accept": "application/json"}),
-            ("GET /api/v1/variants/", f"{base}/api/v1/variants/", headers),
-        ):
-            http_load(url, 1, args.connections, sent)  # warm up
-            figures[name] = http_load(url, args.seconds, args.connections, sent)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
+        env = store_env(tmp, WHOLESALE_API_RATE="100000000/min")
+        for command in (["migrate", "-v0"], ["seed_demo", "--quiet", "--force"]):
+            # Captured: seed_demo prints the demo staff password.
+            manage(env, *command, capture_output=True)
+        key = manage(env, "shell", "-c", CREATE_KEY, capture_output=True, text=True).stdout.split()[
+            -1
+        ]
+        headers = {"Authorization": f"Api-Key {key}", "Accept": "application/json"}
+        with gunicorn(env, SYNC_WORKERS, stop_timeout=10) as server:
+            base = server.base
+            request = urllib.request.Request(f"{base}/api/v1/variants/", headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as response:
+                shown = len(json.loads(response.read())["results"])
+            figures = {}
+            for name, url, sent in (
+                ("bare DRF view", f"{base}/bench/bare-drf/", {"Accept": "application/json"}),
+                ("GET /api/v1/variants/", f"{base}/api/v1/variants/", headers),
+            ):
+                http_load(url, 1, args.connections, sent)  # warm up
+                figures[name] = http_load(url, args.seconds, args.connections, sent)
     ratio = figures["GET /api/v1/variants/"] / figures["bare DRF view"]
     lines = [f"api: {name}: {rps:,.1f} requests/s" for name, rps in figures.items()]
     lines[-1] += f" ({shown} variants a page, with tier prices)"

@@ -3,7 +3,8 @@
 Tests marked `redis_cache` run twice: against LocMemCache and against Django's RedisCache
 at CASEFORGE_TEST_REDIS_URL (skipped without it, a failure where tools are required). Every
 test process writes under its own key prefix and deletes only those keys, never the whole
-database, which may hold a Celery test broker's queues.
+database, which may hold a Celery test broker's queues; under pytest-xdist each worker also
+has a Redis database of its own (tests/workers.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 REDIS_URL = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
-REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis"
+REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/8 to run against Redis"
 KEY_PREFIX = f"caseforge-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}

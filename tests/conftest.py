@@ -1,8 +1,31 @@
-"""Shared fixtures: media in a temporary folder, an empty cache, eager Celery, staff persona."""
+"""Shared fixtures: media in a temporary folder, an empty cache, eager Celery, staff persona.
+
+Under pytest-xdist (`pytest -n 2`) every worker has a database and a Redis database of its
+own: pytest-django gives each worker's test database a `_gw<N>` suffix, and
+`pytest_configure` below moves CASEFORGE_TEST_REDIS_URL of worker N to the Redis database
+numbered the given one plus N.
+"""
+
+import os
 
 import pytest
 
 from tests.tools import tool_missing
+from tests.workers import worker_redis_url, workers_fit
+
+
+def pytest_configure(config):
+    """An xdist worker's tests, and every process they start, use the worker's own Redis
+    database (tests/workers.py): queues purged and keys written never reach another worker.
+    The controller refuses, up front, more workers than there are databases left."""
+    url = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
+    if not url:
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        os.environ["CASEFORGE_TEST_REDIS_URL"] = worker_redis_url(url, worker)
+    else:
+        workers_fit(url, getattr(config.option, "numprocesses", None) or 0)
 
 
 @pytest.fixture(autouse=True)

@@ -218,6 +218,7 @@ def test_old_rows_with_random_names_are_copied_by_reference_and_released_the_sam
 # --- the master -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_oversized_upload_is_stored_at_the_largest_prints_need(visitor):
     bound = artworks.master_short_side()
     width, height = bound + 500, bound + 200
@@ -294,6 +295,7 @@ def test_masters_stored_before_jpeg_xl_still_render_and_show(old, visitor):
         assert handle.read() == out.getvalue() and content_type == f"image/{old.lower()}"
 
 
+@pytest.mark.slow
 def test_a_jpeg_xl_master_is_shown_to_the_browser_as_webp(visitor, monkeypatch):
     """Most browsers cannot show JPEG XL: the editor is given a WebP of the master, at most
     DISPLAY_SIDE_PX on its long side."""

@@ -130,6 +130,7 @@ def _with_artwork(body, artwork_id: str):
     return body
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_generated_requests_get_documented_answers_and_never_a_5xx(transactional_db, method, path):
     """Generated requests (valid and invalid) to each configurator operation get an answer

@@ -96,6 +96,7 @@ def test_preflight_report_is_json_at_the_print_dpi(design):
     assert isinstance(report["ok"], bool)
 
 
+@pytest.mark.slow
 def test_preflight_flags_a_small_picture_stretched_large():
     """A 160 px wide picture across half the case prints blurry: the report says so."""
     report = json.loads(render(saved_design("blurry", size=(160, 120)), Kind.PREFLIGHT))

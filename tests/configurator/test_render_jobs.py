@@ -232,6 +232,7 @@ def render_worker():
         queues._default_consume_from = saved[1]
 
 
+@pytest.mark.slow
 @needs_redis
 def test_a_worker_on_the_render_queue_runs_the_job(redis_app):
     """The job travels through Redis to a worker that consumes only the `render` queue,
@@ -249,6 +250,7 @@ def test_a_worker_on_the_render_queue_runs_the_job(redis_app):
     assert current_kinds(design) == set(Kind.values)
 
 
+@pytest.mark.slow
 @needs_redis
 def test_a_redelivered_message_takes_over_the_dead_workers_job(redis_app):
     """A worker took the message and died before acknowledging it (acks_late), leaving the

@@ -32,7 +32,7 @@ HAVE_MOTO = importlib.util.find_spec("moto") is not None and (
 MOTO_MISSING = "moto[server] is not installed (pip install -e '.[dev]')"
 KEYS = {"access_key": "testing-key", "secret_key": "testing-secret"}
 
-pytestmark = [pytest.mark.django_db, needs(HAVE_MOTO, MOTO_MISSING)]
+pytestmark = [pytest.mark.django_db, needs(HAVE_MOTO, MOTO_MISSING), pytest.mark.slow]
 
 
 def free_port() -> int:

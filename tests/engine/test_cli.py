@@ -17,6 +17,8 @@ from configurator.engine.devices import builtin_devices
 
 from . import corpus
 
+pytestmark = pytest.mark.slow  # every test runs the engine's CLI in a process of its own
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

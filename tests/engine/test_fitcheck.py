@@ -66,6 +66,7 @@ def test_the_frame_keeps_every_opening_and_drops_the_middle_of_the_back(iphone_1
     assert material_at(frame, kept).all() and not material_at(frame, gone).any()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["frame.stl", "frame.3mf"])
 def test_the_frame_slices_as_is(iphone_13, tmp_path, name):
     """PrusaSlicer reads the frame as one manifold part and slices it into G-code."""

@@ -21,12 +21,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from configurator.engine.cli import main
 
 from . import corpus
+
+pytestmark = pytest.mark.slow  # 100 generated inputs a test
 
 SPEC = {
     "version": 1,

@@ -66,6 +66,7 @@ def worst_text(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_print_of_the_largest_valid_texts_stays_under_400_mb_at_600_dpi(worst_text):
     """The 600 DPI print export (png + pdf + preflight) of the longest, largest and tallest
     texts a spec allows, rotated and not, peaks under 400 MB. (Before: a 200-character
@@ -80,6 +81,7 @@ def test_print_of_the_largest_valid_texts_stays_under_400_mb_at_600_dpi(worst_te
     assert (worst_text / "out" / "print.pdf").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_preview_of_the_largest_valid_texts_stays_under_200_mb(worst_text):
     """The same texts in a 600x1200 preview peak under 200 MB."""
     code = """
@@ -90,6 +92,7 @@ def test_preview_of_the_largest_valid_texts_stays_under_200_mb(worst_text):
     assert peak_mb(code, worst_text) < 200
 
 
+@pytest.mark.slow
 def test_progressive_jpeg_at_its_limit_loads_under_500_mb(tmp_path):
     """The worst kind of progressive JPEG the intake accepts (4:4:4, just under 32 MP, a
     ~54 MB file) loads in under 500 MB, the intake's promise for any accepted file."""

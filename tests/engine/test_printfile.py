@@ -149,6 +149,7 @@ def same_picture(page: np.ndarray, expected: np.ndarray) -> bool:
     return max(abs(dx), abs(dy)) <= 1 and float(np.percentile(nearest, 75)) <= 4
 
 
+@pytest.mark.slow
 def test_pdf_shows_the_raster_where_it_belongs(tmp_path):
     """Rendered back with pdftoppm onto exactly the raster's pixel grid, the page shows the
     raster over paper (alpha 0 is bare paper); and the comparison is strict enough to tell

@@ -11,6 +11,8 @@ from configurator.engine.devices import builtin_devices, device_from_dict, get_d
 from configurator.engine.mesh import build_case, export_stl
 from tests.tools import needs, tool_missing
 
+pytestmark = pytest.mark.slow  # PrusaSlicer slices every case
+
 SLICER = shutil.which("prusa-slicer")
 
 

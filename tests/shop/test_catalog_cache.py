@@ -560,6 +560,7 @@ def test_missing_revision_row_is_recreated(client, shop_products):
     assert CatalogRevision.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_seed_demo_bumps_the_revision(settings):
     """seed_demo bumps the catalog revision, even on a rerun that changes no row."""
     settings.DEBUG = True

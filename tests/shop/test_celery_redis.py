@@ -55,6 +55,7 @@ def wait_until(predicate, timeout: float = 20.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 @needs_redis
 def test_inquiry_email_is_sent_by_the_worker(redis_worker):
     """A stored inquiry's staff email travels through Redis to a worker, which sends it."""

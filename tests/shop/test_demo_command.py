@@ -130,6 +130,7 @@ def test_demo_help_explains_the_address_argument(capsys):
     assert "Default 127.0.0.1:8000" in help_text
 
 
+@pytest.mark.slow
 def test_the_readme_run_command_serves_the_store_in_development_mode(tmp_path):
     """`manage.py demo` with nothing set migrates, seeds (demo password) and serves."""
     with socket.socket() as s:

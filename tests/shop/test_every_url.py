@@ -108,6 +108,7 @@ def seeded(shop_products, settings):
     return staff
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_staff", [False, True], ids=["visitor", "staff"])
 def test_no_url_answers_500_to_any_method(seeded, as_staff):
     """Every URL pattern, filled with real values, answers every method below 500."""

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts gunicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 UNSET = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 # Answers without a database or collected static files, like any cheap page would.

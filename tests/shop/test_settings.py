@@ -43,6 +43,7 @@ def python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_production_settings_pass_the_deploy_check():
     """With DEBUG off, a secret key and hosts set, `check --deploy` has no warning."""
     result = manage(
@@ -57,6 +58,7 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_unset_debug_is_production_and_passes_the_deploy_check():
     """DEBUG unset means production: with only a key and hosts, `check --deploy` passes."""
     result = manage(
@@ -79,6 +81,7 @@ def test_production_without_secret_key_refuses_to_start(debug):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "entry_point",
     [
@@ -169,6 +172,7 @@ def test_an_unknown_host_is_logged_in_one_line(client, caplog):
     assert "Traceback" not in caplog.text
 
 
+@pytest.mark.slow
 def test_without_redis_tasks_run_eagerly_and_say_so():
     """Without REDIS_URL, Celery runs tasks in-process and the log says so at start-up."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -194,6 +198,7 @@ def test_engine_stays_free_of_django():
     assert "KEPT" in result.stdout
 
 
+@pytest.mark.slow
 def test_migrate_makes_the_sqlite_folder_it_needs(tmp_path):
     """`manage.py migrate` on a SQLite file in a folder that does not exist yet (var/ in a
     fresh clone) makes the folder at start-up and migrates, instead of failing."""
@@ -216,6 +221,7 @@ print(answer.status_code, answer.headers.get("Strict-Transport-Security", "-"))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["testserver", "evil.example"])
 def test_production_answers_no_host_it_was_not_given(host, tmp_path):
     """With ALLOWED_HOSTS unset, production answers 400 to "testserver" (the test client's
@@ -235,6 +241,7 @@ def test_production_answers_no_host_it_was_not_given(host, tmp_path):
     assert result.stdout.split()[0] == "400", result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "preload"),
     [({}, False), ({"SECURE_HSTS_PRELOAD": "True"}, True)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -14,6 +15,8 @@ from shop.payments.models import CheckoutSession, WebhookEvent
 from tests.shop.payments.conftest import deliver
 from tests.shop.payments.stripe_standin import event
 from tests.shop.test_celery_redis import needs_redis, redis_worker, wait_until  # noqa: F401
+
+pytestmark = pytest.mark.slow  # a real Celery worker on Redis
 
 
 @needs_redis

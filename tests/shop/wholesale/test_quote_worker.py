@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from celery.signals import task_postrun
 
 from shop.outbox.models import OutboxMessage
@@ -24,6 +25,8 @@ from tests.tools import tool_missing
 
 from .quoting import *  # noqa: F403 - the fixtures: catalog, sent, wholesale_settings
 from .quoting import lines
+
+pytestmark = pytest.mark.slow  # a real Celery worker on Redis
 
 
 @needs_redis

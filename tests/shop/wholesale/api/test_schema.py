@@ -70,6 +70,7 @@ def world(transactional_db, settings, monkeypatch):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tag", ["Account", "Catalog", "Designs", "Quotes", "Orders"])
 def test_generated_requests_get_documented_answers(world, tag):
     """For each operation under the tag: generated requests answer what the schema says,
