@@ -23,7 +23,7 @@ from tests.tools import needs, tool_missing
 from .designs import saved_design
 
 REDIS_URL = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
-REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis"
+REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/8 to run against Redis"
 needs_redis = needs(REDIS_URL, REDIS_MISSING)
 
 Status = RenderJob.Status

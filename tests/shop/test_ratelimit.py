@@ -76,7 +76,7 @@ def test_an_unknown_limit_name_is_a_programming_error():
 def test_limits_hold_under_concurrent_hits_on_redis(settings):
     """On Redis, 40 hits at once from 8 threads let exactly the limit through."""
     if not REDIS_URL:
-        tool_missing("set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis")
+        tool_missing("set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/8 to run against Redis")
     from django.core.cache import caches
 
     settings.CACHES = {

@@ -37,7 +37,7 @@ from .conftest import pay, place_designed_order
 pytestmark = pytest.mark.slow  # real Celery workers, redis-server and worker processes
 
 REDIS_URL = os.environ.get("CASEFORGE_TEST_REDIS_URL", "")
-REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run against Redis"
+REDIS_MISSING = "set CASEFORGE_TEST_REDIS_URL=redis://127.0.0.1:6379/8 to run against Redis"
 needs_redis = needs(REDIS_URL, REDIS_MISSING)
 needs_redis_server = needs(shutil.which("redis-server"), "redis-server is not installed")
 
