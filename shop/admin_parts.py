@@ -22,6 +22,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class EventLogInline(ReadOnlyInline):
+    """A record's event log (an order's, a quote's): one row per state change, with who did
+    it. The subclass names the `model`."""
+
+    fields = ("created_at", "kind", "from_status", "to_status", "message", "actor")
+    readonly_fields = fields
+    verbose_name = "event"
+    verbose_name_plural = "event log"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
 class ReportedFilter(admin.SimpleListFilter):
     """Items shoppers reported (`reported_count` above 0), or never reported."""
 

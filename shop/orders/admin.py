@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from configurator import downloads
 from configurator.models import Rendition
 from configurator.production import renditions_current
-from shop.admin_parts import ReadOnlyInline
+from shop.admin_parts import EventLogInline, ReadOnlyInline
 from shop.catalog.pricing import Money
 from shop.validators import single_line
 
@@ -95,15 +95,8 @@ class OrderLineInline(ReadOnlyInline):
         return format_html_join(" · ", '<a href="{}" download="{}" data-download>{}</a>', links)
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(EventLogInline):
     model = OrderEvent
-    fields = ("created_at", "kind", "from_status", "to_status", "message", "actor")
-    readonly_fields = fields
-    verbose_name = "event"
-    verbose_name_plural = "event log"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 class PaymentInline(ReadOnlyInline):

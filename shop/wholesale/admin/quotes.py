@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from shop.admin_parts import ReadOnlyInline
+from shop.admin_parts import EventLogInline
 
 from .. import presentation, services
 from ..models import Quote, QuoteEvent, QuoteLine, QuoteStatus
@@ -146,15 +146,8 @@ class QuoteLineInline(admin.TabularInline):
         )
 
 
-class QuoteEventInline(ReadOnlyInline):
+class QuoteEventInline(EventLogInline):
     model = QuoteEvent
-    fields = ("created_at", "kind", "from_status", "to_status", "message", "actor")
-    readonly_fields = fields
-    verbose_name = "event"
-    verbose_name_plural = "event log"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Quote)
