@@ -50,7 +50,7 @@ try:  # HEIC support is optional: only when pillow-heif is installed.
 except ImportError:  # pragma: no cover - depends on the environment
     _HeifImageFile = None
 
-from .artwork_normalize import WORKING_PIXELS, _normalize, _reduction, _to_srgb
+from .artwork_normalize import WORKING_PIXELS, decode_reduction, normalize_pixels, to_srgb
 
 # Declared pixel counts refused before decoding. JPEG can go far higher than the rest
 # because draft() decodes it straight at 1/2, 1/4 or 1/8 scale. WebP and HEIF are lower
@@ -203,7 +203,7 @@ def _decoder_class(fmt: str) -> type[ImageFile.ImageFile]:
     }[fmt]
 
 
-def _damaged() -> ArtworkError:
+def damaged_error() -> ArtworkError:
     return ArtworkError(
         "damaged",
         "The image file is damaged or incomplete. Please export or download it again.",
@@ -268,10 +268,10 @@ def _open(data: bytes) -> tuple[str, ImageFile.ImageFile]:
     try:
         image = _decoder_class(fmt)(io.BytesIO(data))
     except Exception as exc:  # any parser failure on untrusted bytes means "damaged"
-        raise _damaged() from exc
+        raise damaged_error() from exc
     width, height = image.size
     if width < 1 or height < 1:
-        raise _damaged()
+        raise damaged_error()
     limit = MAX_PIXELS[fmt]
     if width * height > limit:
         raise ArtworkError(
@@ -366,10 +366,10 @@ def load_artwork(data: bytes, max_side_px: int | None = None) -> Artwork:
         image.load()
         orientation = _orientation(image)
         icc = image.info.get("icc_profile") or None
-        factor = _reduction(image.width, image.height, max_side_px)
-        working = _normalize(image, factor)
+        factor = decode_reduction(image.width, image.height, max_side_px)
+        working = normalize_pixels(image, factor)
     except Exception as exc:  # truncated data, bad checksums, decoder errors, bad palettes
-        raise _damaged() from exc
+        raise damaged_error() from exc
     if image.mode.startswith("I"):
         warnings.append("This 16-bit image was reduced to 8 bits per channel for printing.")
     if working is image:
@@ -384,7 +384,7 @@ def load_artwork(data: bytes, max_side_px: int | None = None) -> Artwork:
         # What ImageOps.exif_transpose does, applied to the (possibly reduced) working copy,
         # which no longer carries the file's EXIF block.
         working = working.transpose(_EXIF_TRANSPOSE[orientation])
-    working, profile_name, colour_warnings = _to_srgb(working, icc)
+    working, profile_name, colour_warnings = to_srgb(working, icc)
     warnings.extend(colour_warnings)
     if working.mode in ("L", "CMYK"):
         working = working.convert("RGB")

@@ -38,11 +38,11 @@ from .artwork_intake import (
     Artwork,
     ArtworkError,
     ArtworkFacts,
-    _damaged,
+    damaged_error,
     load_artwork,
     probe_artwork,
 )
-from .artwork_normalize import WORKING_PIXELS, _normalize, _reduction
+from .artwork_normalize import WORKING_PIXELS, decode_reduction, normalize_pixels
 
 
 def master_short_side_px(long_sides_mm: Iterable[float], dpi: int) -> int:
@@ -180,7 +180,7 @@ class _Bits:
         for i in range(count):
             byte = self.pos >> 3
             if byte >= len(self.data):
-                raise _damaged()
+                raise damaged_error()
             value |= ((self.data[byte] >> (self.pos & 7)) & 1) << i
             self.pos += 1
         return value
@@ -232,7 +232,7 @@ def _jxl_codestream(data: bytes) -> bytes:
         if kind == b"jxlp":
             return data[pos + header + 4 : pos + size]
         pos += size
-    raise _damaged()
+    raise damaged_error()
 
 
 def load_stored_master(data: bytes, max_side_px: int | None = None) -> Artwork:
@@ -257,7 +257,7 @@ def load_stored_master(data: bytes, max_side_px: int | None = None) -> Artwork:
     try:
         pixels = imagecodecs.jpegxl_decode(data, numthreads=2)
     except Exception as exc:  # a damaged file, or one cut short
-        raise _damaged() from exc
+        raise damaged_error() from exc
     channels = 1 if pixels.ndim == 2 else pixels.shape[2]
     if (
         pixels.dtype != np.uint8
@@ -265,11 +265,11 @@ def load_stored_master(data: bytes, max_side_px: int | None = None) -> Artwork:
         or pixels.ndim not in (2, 3)
         or channels not in (1, 2, 3, 4)
     ):
-        raise _damaged()
+        raise damaged_error()
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels if channels > 1 else pixels.reshape(height, width), mode)
     del pixels
-    working = _normalize(image, _reduction(width, height, max_side_px))
+    working = normalize_pixels(image, decode_reduction(width, height, max_side_px))
     del image
     if working.mode == "L":
         working = working.convert("RGB")

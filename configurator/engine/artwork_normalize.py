@@ -25,7 +25,7 @@ WORKING_PIXELS = 36_000_000
 _STRIP_ROWS = 512
 
 
-def _reduction(width: int, height: int, max_side_px: int | None) -> int:
+def decode_reduction(width: int, height: int, max_side_px: int | None) -> int:
     """Integer factor to shrink by: as much as `max_side_px` allows, as much as memory needs."""
     for_memory = math.ceil(math.sqrt(width * height / WORKING_PIXELS))
     for_target = max(width, height) // max_side_px if max_side_px else 1
@@ -59,7 +59,7 @@ def _strip_to_8bit(strip: Image.Image, target: str) -> Image.Image:
     return strip if mode == target else strip.convert(target)
 
 
-def _normalize(image: Image.Image, factor: int) -> Image.Image:
+def normalize_pixels(image: Image.Image, factor: int) -> Image.Image:
     """The decoded image in 8-bit L/RGB/RGBA/CMYK, shrunk by the integer `factor`.
 
     Works through horizontal strips, so memory holds the decoded image, the result and one
@@ -86,7 +86,7 @@ def _normalize(image: Image.Image, factor: int) -> Image.Image:
     return out
 
 
-def _to_srgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, str | None, list[str]]:
+def to_srgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, str | None, list[str]]:
     """Convert colour to sRGB; returns the image, the source profile's name and warnings."""
     warnings: list[str] = []
     if image.mode == "CMYK" and not icc:
@@ -117,7 +117,7 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, str | 
         expected = {"RGB": "RGB", "RGBA": "RGB", "CMYK": "CMYK", "L": "GRAY"}.get(image.mode)
         if space != expected:
             if image.mode == "CMYK":  # a CMYK image must be converted somehow
-                return _to_srgb(image, None)
+                return to_srgb(image, None)
             return (
                 image,
                 name,
